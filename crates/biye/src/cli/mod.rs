@@ -1,0 +1,74 @@
+//! The `biye` command line: one file per subcommand. `anyhow` lives here, at the
+//! edge; everything below returns typed errors.
+
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod migrate;
+pub mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// 广东省高等教育自学考试毕业办理系统 (biye): graduation registration for the
+/// self-study examination.
+///
+/// Run `biye serve` with no configuration to start on 127.0.0.1:8080 with an
+/// embedded SQLite database and local files under ./biye-data/, loading the demo
+/// data the first time.
+#[derive(Debug, Parser)]
+#[command(name = "biye", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server (migrates, and loads the demo data into an empty database).
+    Serve(serve::Args),
+    /// Import a JSON Lines file from the exam system (all or nothing, idempotent).
+    Import(import::Args),
+    /// Export records in the import format.
+    Export(export::Args),
+    /// Load the demo data set (offices, the 2023 H1 batch, plans, candidates, staff).
+    Demo(demo::Args),
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.config, args).await,
+        Command::Import(args) => import::run(&cli.config, args).await,
+        Command::Export(args) => export::run(&cli.config, args).await,
+        Command::Demo(args) => demo::run(&cli.config, args).await,
+        Command::Migrate => migrate::run(&cli.config).await,
+    }
+}
+
+/// Connects and migrates: every subcommand starts here.
+pub async fn open_db(config: &Config) -> anyhow::Result<crate::db::Db> {
+    let db = crate::db::Db::connect(&config.database_url).await?;
+    crate::db::migrate::run(&db).await?;
+    Ok(db)
+}
+
+/// A progress bar on a terminal, nothing otherwise (logs and CI stay clean).
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    bar
+}

@@ -1,0 +1,57 @@
+//! Batches and their on-site sessions.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::domain::{Batch, BatchCode, Window};
+
+fn bad(col: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: format!("invalid stored value in {col}").into(),
+    }
+}
+
+fn batch(row: &AnyRow) -> Result<Batch, sqlx::Error> {
+    let dt = |i: usize, col: &str| -> Result<jiff::civil::DateTime, sqlx::Error> {
+        row.try_get::<String, _>(i)?.parse().map_err(|_| bad(col))
+    };
+    Ok(Batch {
+        code: BatchCode::parse(&row.try_get::<String, _>(0)?).map_err(|_| bad("code"))?,
+        name: row.try_get(1)?,
+        application: Window::new(dt(2, "application_opens")?, dt(3, "application_closes")?)
+            .map_err(|_| bad("application window"))?,
+        prework_due: dt(4, "prework_due")?,
+        prior_education_due: dt(5, "prior_education_due")?,
+        prior_education_supplement_due: dt(6, "prior_education_supplement_due")?,
+        materials_due: dt(7, "materials_due")?,
+        graduation_date: row
+            .try_get::<String, _>(8)?
+            .parse()
+            .map_err(|_| bad("graduation_date"))?,
+        certificate_note: row.try_get(9)?,
+    })
+}
+
+const COLUMNS: &str = "code, name, application_opens, application_closes, prework_due, \
+    prior_education_due, prior_education_supplement_due, materials_due, graduation_date, certificate_note";
+
+pub async fn get(pool: &AnyPool, code: BatchCode) -> Result<Option<Batch>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM batches WHERE code = $1");
+    let row = sqlx::query(&sql)
+        .bind(code.to_string())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(batch).transpose()
+}
+
+/// All batches, newest first.
+pub async fn all(pool: &AnyPool) -> Result<Vec<Batch>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM batches ORDER BY application_opens DESC");
+    sqlx::query(&sql)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(batch)
+        .collect()
+}

@@ -1,0 +1,692 @@
+//! Writes a parsed import file in one transaction: every reference is checked
+//! first (all or nothing), then rows are upserted by their natural keys, so that
+//! importing the same file twice changes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{AnyConnection, Row};
+
+use super::audit::{self, Actor};
+use super::Db;
+use crate::interchange::{LineError, Parsed, Records};
+
+/// A value to bind. NULLs are typed: PostgreSQL refuses a text NULL in a BIGINT column.
+#[derive(Debug, Clone)]
+pub enum Val {
+    Text(String),
+    Int(i64),
+    NullText,
+    NullInt,
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Self {
+        Val::Text(s.to_owned())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Self {
+        Val::Text(s)
+    }
+}
+impl From<i64> for Val {
+    fn from(i: i64) -> Self {
+        Val::Int(i)
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(o: Option<String>) -> Self {
+        o.map_or(Val::NullText, Val::Text)
+    }
+}
+impl From<Option<&str>> for Val {
+    fn from(o: Option<&str>) -> Self {
+        o.map_or(Val::NullText, Into::into)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(o: Option<i64>) -> Self {
+        o.map_or(Val::NullInt, Val::Int)
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rows inserted or updated.
+    pub changed: u64,
+    /// Records in the file.
+    pub records: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("文件中有 {} 处错误，未导入任何数据", .0.len())]
+    Invalid(Vec<LineError>),
+    #[error("数据库错误：{0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// The upsert of one table: insert, or update the non-key columns when any differ.
+struct Upsert<'a> {
+    table: &'a str,
+    columns: &'a [&'a str],
+    keys: &'a [&'a str],
+    /// Columns written on insert and update but not compared (e.g. `updated_at`).
+    untracked: &'a [&'a str],
+}
+
+impl Upsert<'_> {
+    fn sql(&self, rows: usize) -> String {
+        let n = self.columns.len();
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let ps: Vec<String> = (1..=n).map(|c| format!("${}", r * n + c)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let rest: Vec<&&str> = self
+            .columns
+            .iter()
+            .filter(|c| !self.keys.contains(c))
+            .collect();
+        let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let differ: Vec<String> = rest
+            .iter()
+            .filter(|c| !self.untracked.contains(c))
+            .map(|c| format!("{t}.{c} IS DISTINCT FROM excluded.{c}", t = self.table))
+            .collect();
+        let action = if set.is_empty() {
+            "NOTHING".to_owned()
+        } else {
+            format!(
+                "UPDATE SET {} WHERE {}",
+                set.join(", "),
+                differ.join(" OR ")
+            )
+        };
+        format!(
+            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO {}",
+            self.table,
+            self.columns.join(", "),
+            values.join(", "),
+            self.keys.join(", "),
+            action
+        )
+    }
+
+    async fn run(&self, conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<u64, sqlx::Error> {
+        // Both dialects accept well over 30,000 parameters per statement.
+        let per_chunk = (30_000 / self.columns.len()).clamp(1, 500);
+        let mut changed = 0;
+        for chunk in rows.chunks(per_chunk) {
+            let sql = self.sql(chunk.len());
+            let mut q = sqlx::query(&sql);
+            for v in chunk.iter().flatten() {
+                q = match v {
+                    Val::Text(s) => q.bind(s.clone()),
+                    Val::Int(i) => q.bind(*i),
+                    Val::NullText => q.bind(None::<String>),
+                    Val::NullInt => q.bind(None::<i64>),
+                };
+            }
+            changed += q.execute(&mut *conn).await?.rows_affected();
+        }
+        Ok(changed)
+    }
+}
+
+/// Applies a parsed file. Nothing is written unless every record can be.
+pub async fn apply(db: &Db, parsed: &Parsed, source: &str) -> Result<Outcome, ImportError> {
+    let mut tx = db.pool().begin().await?;
+    let changed = write(&mut tx, parsed).await?;
+    if changed > 0 {
+        audit::append(
+            &mut tx,
+            Actor::Cli,
+            "import",
+            parsed.records.kind().as_str(),
+            source,
+            serde_json::json!({ "records": parsed.records.len(), "changed": changed }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome {
+        changed,
+        records: parsed.records.len() as u64,
+    })
+}
+
+fn now() -> String {
+    super::timestamp(jiff::Timestamp::now())
+}
+
+async fn codes(conn: &mut AnyConnection, sql: &str) -> Result<HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query(sql).fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+}
+
+async fn candidate_ids(conn: &mut AnyConnection) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query("SELECT admission_no, id FROM candidates")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Collects "unknown reference" errors with the line of each record.
+struct Refs<'a> {
+    lines: &'a [usize],
+    errors: Vec<LineError>,
+}
+
+impl Refs<'_> {
+    fn require(&mut self, i: usize, ok: bool, message: impl FnOnce() -> String) {
+        if !ok {
+            self.errors.push(LineError {
+                line: self.lines.get(i).copied().unwrap_or(0),
+                message: message(),
+            });
+        }
+    }
+    fn finish(self) -> Result<(), ImportError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError::Invalid(self.errors))
+        }
+    }
+}
+
+async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportError> {
+    let mut refs = Refs {
+        lines: &parsed.lines,
+        errors: Vec::new(),
+    };
+    let changed = match &parsed.records {
+        Records::Offices(v) => {
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.code.as_str().into(),
+                        r.name.as_str().into(),
+                        r.address.as_str().into(),
+                        r.phone.as_str().into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "offices",
+                columns: &["code", "name", "address", "phone"],
+                keys: &["code"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Batches(v) => {
+            let offices = codes(conn, "SELECT code FROM offices").await?;
+            for (i, b) in v.iter().enumerate() {
+                for s in &b.onsite_sessions {
+                    refs.require(i, offices.contains(s.office_code.as_str()), || {
+                        format!("现场审核地点 {} 不存在（请先导入办理地点）", s.office_code)
+                    });
+                }
+            }
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.code.to_string().into(),
+                        b.name.as_str().into(),
+                        b.application_opens.to_string().into(),
+                        b.application_closes.to_string().into(),
+                        b.prework_due.to_string().into(),
+                        b.prior_education_due.to_string().into(),
+                        b.prior_education_supplement_due.to_string().into(),
+                        b.materials_due.to_string().into(),
+                        b.graduation_date.to_string().into(),
+                        b.certificate_note.as_str().into(),
+                    ]
+                })
+                .collect();
+            let mut n = Upsert {
+                table: "batches",
+                columns: &[
+                    "code",
+                    "name",
+                    "application_opens",
+                    "application_closes",
+                    "prework_due",
+                    "prior_education_due",
+                    "prior_education_supplement_due",
+                    "materials_due",
+                    "graduation_date",
+                    "certificate_note",
+                ],
+                keys: &["code"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?;
+            let sessions = v
+                .iter()
+                .flat_map(|b| {
+                    b.onsite_sessions.iter().map(move |s| {
+                        vec![
+                            b.code.to_string().into(),
+                            s.office_code.as_str().into(),
+                            s.opens.to_string().into(),
+                            s.closes.to_string().into(),
+                            s.location.as_str().into(),
+                        ]
+                    })
+                })
+                .collect();
+            n += Upsert {
+                table: "onsite_sessions",
+                columns: &["batch_code", "office_code", "opens", "closes", "location"],
+                keys: &["batch_code", "office_code", "opens"],
+                untracked: &[],
+            }
+            .run(conn, sessions)
+            .await?;
+            n
+        }
+        Records::Plans(v) => write_plans(conn, v).await?,
+        Records::Candidates(v) => {
+            let offices = codes(conn, "SELECT code FROM offices").await?;
+            let majors = codes(conn, "SELECT code FROM majors").await?;
+            let schools = codes(conn, "SELECT code FROM examining_schools").await?;
+            for (i, c) in v.iter().enumerate() {
+                if let Some(o) = &c.office_code {
+                    refs.require(i, offices.contains(o.as_str()), || {
+                        format!("办理地点 {o} 不存在")
+                    });
+                }
+                if let Some(m) = &c.major_code {
+                    refs.require(i, majors.contains(m.as_str()), || {
+                        format!("专业 {m} 不存在（请先导入考试计划）")
+                    });
+                }
+                if let Some(s) = &c.examining_school_code {
+                    refs.require(i, schools.contains(s.as_str()), || {
+                        format!("主考学校 {s} 不存在（请先导入考试计划）")
+                    });
+                }
+            }
+            refs.finish()?;
+            let now = now();
+            let rows = v
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.admission_no.as_str().into(),
+                        c.name.as_str().into(),
+                        c.gender.as_str().into(),
+                        c.id_type.as_str().into(),
+                        c.id_no.as_str().into(),
+                        c.birth_date.to_string().into(),
+                        c.ethnicity.as_str().into(),
+                        c.political_status.as_str().into(),
+                        c.native_place.as_str().into(),
+                        c.education_level.as_str().into(),
+                        c.occupation.as_str().into(),
+                        c.employer.as_str().into(),
+                        c.phone.as_str().into(),
+                        c.address.as_str().into(),
+                        c.office_code.as_ref().map(|x| x.to_string()).into(),
+                        c.major_code.as_ref().map(|x| x.to_string()).into(),
+                        c.examining_school_code
+                            .as_ref()
+                            .map(|x| x.to_string())
+                            .into(),
+                        c.course_group.as_str().into(),
+                        now.as_str().into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "candidates",
+                columns: &[
+                    "admission_no",
+                    "name",
+                    "gender",
+                    "id_type",
+                    "id_no",
+                    "birth_date",
+                    "ethnicity",
+                    "political_status",
+                    "native_place",
+                    "education_level",
+                    "occupation",
+                    "employer",
+                    "phone",
+                    "address",
+                    "office_code",
+                    "major_code",
+                    "examining_school_code",
+                    "course_group",
+                    "updated_at",
+                ],
+                keys: &["admission_no"],
+                untracked: &["updated_at"],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Scores(v) => {
+            let ids = candidate_ids(conn).await?;
+            let known = |i: usize, a: &str, refs: &mut Refs| {
+                refs.require(i, ids.contains_key(a), || {
+                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
+                })
+            };
+            v.iter()
+                .enumerate()
+                .for_each(|(i, s)| known(i, s.admission_no.as_str(), &mut refs));
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|s| {
+                    let (score, grade) = match s.mark() {
+                        Ok(crate::domain::score::Mark::Score(x)) => (Some(i64::from(x)), None),
+                        Ok(crate::domain::score::Mark::Grade(g)) => (None, Some(g.as_str())),
+                        Err(_) => (None, None), // refused when the file was read
+                    };
+                    vec![
+                        ids[s.admission_no.as_str()].into(),
+                        s.course_code.as_str().into(),
+                        s.course_name.as_str().into(),
+                        s.sitting.to_string().into(),
+                        s.obtained_by.as_str().into(),
+                        score.into(),
+                        grade.into(),
+                        s.credits.map(i64::from).into(),
+                        s.status.as_str().into(),
+                        s.major_code.as_ref().map(|x| x.to_string()).into(),
+                        s.examining_school_code
+                            .as_ref()
+                            .map(|x| x.to_string())
+                            .into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "scores",
+                columns: &[
+                    "candidate_id",
+                    "course_code",
+                    "course_name",
+                    "sitting",
+                    "obtained_by",
+                    "score",
+                    "grade",
+                    "credits",
+                    "status",
+                    "major_code",
+                    "examining_school_code",
+                ],
+                keys: &["candidate_id", "course_code", "sitting", "obtained_by"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Violations(v) => {
+            let ids = candidate_ids(conn).await?;
+            for (i, r) in v.iter().enumerate() {
+                let a = r.admission_no.as_str();
+                refs.require(i, ids.contains_key(a), || {
+                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
+                });
+            }
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        ids[r.admission_no.as_str()].into(),
+                        r.sitting.to_string().into(),
+                        r.description.as_str().into(),
+                        r.deferred_until.to_string().into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "violations",
+                columns: &["candidate_id", "sitting", "description", "deferred_until"],
+                keys: &["candidate_id", "sitting", "description"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::PriorEducation(v) => {
+            let ids = candidate_ids(conn).await?;
+            for (i, r) in v.iter().enumerate() {
+                let a = r.admission_no.as_str();
+                refs.require(i, ids.contains_key(a), || {
+                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
+                });
+            }
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        ids[r.admission_no.as_str()].into(),
+                        r.category.as_str().into(),
+                        r.verification.as_str().into(),
+                        r.diploma_no.as_str().into(),
+                        r.school.as_str().into(),
+                        r.major.as_str().into(),
+                        r.level.as_str().into(),
+                        i64::from(r.medical_related).into(),
+                        r.graduated_on.map(|d| d.to_string()).into(),
+                        r.associate_admission_no
+                            .as_ref()
+                            .map(|a| a.to_string())
+                            .into(),
+                        r.registered_at.to_string().into(),
+                        r.status.as_str().into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "prior_educations",
+                columns: &[
+                    "candidate_id",
+                    "category",
+                    "verification",
+                    "diploma_no",
+                    "school",
+                    "major",
+                    "level",
+                    "medical_related",
+                    "graduated_on",
+                    "associate_admission_no",
+                    "registered_at",
+                    "status",
+                ],
+                keys: &["candidate_id"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Qualifications(v) => {
+            let ids = candidate_ids(conn).await?;
+            for (i, r) in v.iter().enumerate() {
+                let a = r.admission_no.as_str();
+                refs.require(i, ids.contains_key(a), || {
+                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
+                });
+            }
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        ids[r.admission_no.as_str()].into(),
+                        r.kind.as_str().into(),
+                        r.title.as_str().into(),
+                        r.value.into(),
+                        r.valid_until.map(|d| d.to_string()).into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "candidate_certificates",
+                columns: &["candidate_id", "kind", "title", "value", "valid_until"],
+                keys: &["candidate_id", "kind", "title"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Certificates(v) => {
+            let ids = candidate_ids(conn).await?;
+            for (i, r) in v.iter().enumerate() {
+                let a = r.admission_no.as_str();
+                refs.require(i, ids.contains_key(a), || {
+                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
+                });
+            }
+            refs.finish()?;
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        ids[r.admission_no.as_str()].into(),
+                        r.certificate_no.as_str().into(),
+                        r.major_code.as_str().into(),
+                        r.level.as_str().into(),
+                        r.issued_on.to_string().into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "certificates",
+                columns: &[
+                    "candidate_id",
+                    "certificate_no",
+                    "major_code",
+                    "level",
+                    "issued_on",
+                ],
+                keys: &["certificate_no"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+    };
+    Ok(changed)
+}
+
+/// Plans also define their major and examining school; a changed definition
+/// replaces the plan's course rows.
+async fn write_plans(
+    conn: &mut AnyConnection,
+    plans: &[crate::domain::plan::Plan],
+) -> Result<u64, ImportError> {
+    let majors = plans
+        .iter()
+        .map(|p| {
+            vec![
+                p.major_code.as_str().into(),
+                p.major_name.as_str().into(),
+                p.level.as_str().into(),
+            ]
+        })
+        .collect();
+    let mut changed = Upsert {
+        table: "majors",
+        columns: &["code", "name", "level"],
+        keys: &["code"],
+        untracked: &[],
+    }
+    .run(conn, majors)
+    .await?;
+    let schools = plans
+        .iter()
+        .map(|p| {
+            vec![
+                p.examining_school_code.as_str().into(),
+                p.examining_school_name.as_str().into(),
+            ]
+        })
+        .collect();
+    changed += Upsert {
+        table: "examining_schools",
+        columns: &["code", "name"],
+        keys: &["code"],
+        untracked: &[],
+    }
+    .run(conn, schools)
+    .await?;
+    for p in plans {
+        let definition = serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let row = sqlx::query(
+            "INSERT INTO plans (major_code, examining_school_code, course_group, version, valid_from, valid_to, definition)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (major_code, examining_school_code, course_group, version) DO UPDATE
+                 SET valid_from = excluded.valid_from, valid_to = excluded.valid_to, definition = excluded.definition
+                 WHERE plans.definition IS DISTINCT FROM excluded.definition
+             RETURNING id",
+        )
+        .bind(p.major_code.as_str())
+        .bind(p.examining_school_code.as_str())
+        .bind(p.course_group.as_str())
+        .bind(i64::from(p.version))
+        .bind(p.valid_from.to_string())
+        .bind(p.valid_to.map(|d| d.to_string()))
+        .bind(definition)
+        .fetch_optional(&mut *conn)
+        .await?;
+        // No row back: the definition was already stored as is.
+        let Some(row) = row else { continue };
+        let plan_id: i64 = row.try_get(0)?;
+        changed += 1;
+        sqlx::query("DELETE FROM plan_courses WHERE plan_id = $1")
+            .bind(plan_id)
+            .execute(&mut *conn)
+            .await?;
+        let rows = p
+            .courses
+            .iter()
+            .map(|c| {
+                vec![
+                    plan_id.into(),
+                    c.code.as_str().into(),
+                    c.name.as_str().into(),
+                    c.credits.map(i64::from).into(),
+                    c.kind.as_str().into(),
+                    c.exam_mode.as_str().into(),
+                    c.pair.map(i64::from).into(),
+                ]
+            })
+            .collect();
+        Upsert {
+            table: "plan_courses",
+            columns: &[
+                "plan_id",
+                "course_code",
+                "name",
+                "credits",
+                "kind",
+                "exam_mode",
+                "pair",
+            ],
+            keys: &["plan_id", "course_code"],
+            untracked: &[],
+        }
+        .run(conn, rows)
+        .await?;
+    }
+    Ok(changed)
+}

@@ -1,0 +1,34 @@
+//! Plans, stored as their JSON definition plus one row per course.
+
+use sqlx::{AnyPool, Row};
+
+use crate::domain::plan::Plan;
+use crate::domain::PlanId;
+
+pub async fn get(pool: &AnyPool, id: PlanId) -> Result<Option<Plan>, sqlx::Error> {
+    let row = sqlx::query("SELECT definition FROM plans WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| {
+        let json: String = r.try_get(0)?;
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))
+    })
+    .transpose()
+}
+
+/// Every plan, in key order.
+pub async fn all(pool: &AnyPool) -> Result<Vec<(PlanId, Plan)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, definition FROM plans ORDER BY major_code, examining_school_code, course_group, version",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let json: String = r.try_get(1)?;
+            let plan = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            Ok((PlanId(r.try_get(0)?), plan))
+        })
+        .collect()
+}

@@ -1,0 +1,46 @@
+//! Offices, examining schools, majors and the installation's facts.
+
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct Office {
+    pub code: String,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+}
+
+pub async fn offices(pool: &AnyPool) -> Result<Vec<Office>, sqlx::Error> {
+    let rows = sqlx::query("SELECT code, name, address, phone FROM offices ORDER BY code")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Office {
+                code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                address: r.try_get(2)?,
+                phone: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn meta(pool: &AnyPool, key: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT value FROM app_meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+pub async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO app_meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! The record types of each kind of file, and how a line becomes one.
+
+use std::collections::HashMap;
+
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+
+use super::{from_line, Kind, Records};
+use crate::domain::candidate::{check_person_name, check_text, CandidateProfile};
+use crate::domain::level::{ethnicity_label, label_of, EDUCATION_LEVEL, POLITICAL_STATUS};
+use crate::domain::plan::Plan;
+use crate::domain::score::{Grade, Mark, ObtainedBy, ScoreStatus};
+use crate::domain::{
+    AdmissionNo, BatchCode, CourseCode, Gender, IdNo, IdType, Level, MajorCode, OfficeCode,
+    PhoneNumber, SchoolCode, Sitting, Window,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeRecord {
+    pub code: OfficeCode,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnsiteSessionRecord {
+    pub office_code: OfficeCode,
+    pub opens: DateTime,
+    pub closes: DateTime,
+    #[serde(default)]
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRecord {
+    pub code: BatchCode,
+    pub name: String,
+    pub application_opens: DateTime,
+    pub application_closes: DateTime,
+    pub prework_due: DateTime,
+    pub prior_education_due: DateTime,
+    pub prior_education_supplement_due: DateTime,
+    pub materials_due: DateTime,
+    pub graduation_date: Date,
+    #[serde(default)]
+    pub certificate_note: String,
+    #[serde(default)]
+    pub onsite_sessions: Vec<OnsiteSessionRecord>,
+}
+
+/// A candidate as the exam system exports it. Gender and birth date may be left
+/// out for a resident ID, which carries both.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CandidateRecord {
+    admission_no: AdmissionNo,
+    name: String,
+    #[serde(default = "resident")]
+    id_type: IdType,
+    id_no: String,
+    #[serde(default)]
+    gender: Option<Gender>,
+    #[serde(default)]
+    birth_date: Option<Date>,
+    #[serde(default)]
+    ethnicity: String,
+    #[serde(default)]
+    political_status: String,
+    #[serde(default)]
+    native_place: String,
+    #[serde(default)]
+    education_level: String,
+    #[serde(default)]
+    occupation: String,
+    #[serde(default)]
+    employer: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    office_code: Option<OfficeCode>,
+    #[serde(default)]
+    major_code: Option<MajorCode>,
+    #[serde(default)]
+    examining_school_code: Option<SchoolCode>,
+    #[serde(default)]
+    course_group: String,
+}
+
+fn resident() -> IdType {
+    IdType::ResidentId
+}
+
+impl CandidateRecord {
+    fn into_profile(self) -> Result<CandidateProfile, String> {
+        let id = IdNo::parse(self.id_type, &self.id_no).map_err(|e| e.to_string())?;
+        let (gender, birth_date) = match id.resident() {
+            Some(r) => {
+                let g = r.gender();
+                let b = r.birth_date().ok_or("身份证号出生日期无效")?;
+                if self.gender.is_some_and(|x| x != g) {
+                    return Err(format!("性别与身份证号不符（身份证号表示{}）", g.label()));
+                }
+                if self.birth_date.is_some_and(|x| x != b) {
+                    return Err(format!("出生日期与身份证号不符（身份证号表示 {b}）"));
+                }
+                (g, b)
+            }
+            None => (
+                self.gender
+                    .ok_or("非居民身份证的考生须填写 gender（性别）")?,
+                self.birth_date
+                    .ok_or("非居民身份证的考生须填写 birth_date（出生日期）")?,
+            ),
+        };
+        if !self.ethnicity.is_empty() && ethnicity_label(&self.ethnicity).is_none() {
+            return Err(format!(
+                "民族代码“{}”不在 GB/T 3304 中（01–56）",
+                self.ethnicity
+            ));
+        }
+        if !self.political_status.is_empty()
+            && label_of(POLITICAL_STATUS, &self.political_status).is_none()
+        {
+            return Err(format!(
+                "政治面貌代码“{}”不在 GB/T 4762 中",
+                self.political_status
+            ));
+        }
+        if !self.education_level.is_empty()
+            && label_of(EDUCATION_LEVEL, &self.education_level).is_none()
+        {
+            return Err(format!(
+                "学历代码“{}”不在 GB/T 4658 中",
+                self.education_level
+            ));
+        }
+        let phone = if self.phone.trim().is_empty() {
+            String::new()
+        } else {
+            PhoneNumber::parse(&self.phone)
+                .map_err(|e| e.to_string())?
+                .to_string()
+        };
+        Ok(CandidateProfile {
+            admission_no: self.admission_no,
+            name: check_person_name(&self.name)?,
+            gender,
+            id_type: id.id_type(),
+            id_no: id.as_str().to_owned(),
+            birth_date,
+            ethnicity: self.ethnicity,
+            political_status: self.political_status,
+            native_place: check_text("籍贯", &self.native_place, 50)?,
+            education_level: self.education_level,
+            occupation: check_text("职业", &self.occupation, 50)?,
+            employer: check_text("工作单位", &self.employer, 100)?,
+            phone,
+            address: check_text("通讯地址", &self.address, 100)?,
+            office_code: self.office_code,
+            major_code: self.major_code,
+            examining_school_code: self.examining_school_code,
+            course_group: check_text("课程组", &self.course_group, 20)?,
+        })
+    }
+}
+
+/// One row of a transcript. Exactly one of `score` and `grade` is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRecord {
+    pub admission_no: AdmissionNo,
+    pub course_code: CourseCode,
+    #[serde(default)]
+    pub course_name: String,
+    pub sitting: Sitting,
+    #[serde(default = "exam")]
+    pub obtained_by: ObtainedBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    #[serde(default)]
+    pub credits: Option<u16>,
+    #[serde(default = "valid")]
+    pub status: ScoreStatus,
+    #[serde(default)]
+    pub major_code: Option<MajorCode>,
+    #[serde(default)]
+    pub examining_school_code: Option<SchoolCode>,
+}
+
+fn exam() -> ObtainedBy {
+    ObtainedBy::Exam
+}
+fn valid() -> ScoreStatus {
+    ScoreStatus::Valid
+}
+
+impl ScoreRecord {
+    pub fn mark(&self) -> Result<Mark, String> {
+        match (self.score, self.grade) {
+            (Some(s), None) if s <= 100 => Ok(Mark::Score(s)),
+            (Some(s), None) => Err(format!("成绩 {s} 超出 0–100")),
+            (None, Some(g)) => Ok(Mark::Grade(g)),
+            (Some(_), Some(_)) => Err("score（分数）与 grade（等级）只能填写一个".into()),
+            (None, None) => Err("须填写 score（分数）或 grade（等级）".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViolationRecord {
+    pub admission_no: AdmissionNo,
+    pub sitting: Sitting,
+    pub description: String,
+    /// The candidate may graduate on or after this date.
+    pub deferred_until: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// 学信网《教育部学历证书电子注册备案表》
+    ChsiRecord,
+    /// 《中国高等教育学历认证报告》
+    CdgdcReport,
+    /// 教育部留学服务中心《国外学历学位认证书》
+    CscseForeign,
+    /// 同时办理自考专科和本科毕业: the associate admission number
+    SelfStudyAssociate,
+    /// 应届毕业生, diploma number to follow
+    PendingFreshGraduate,
+}
+
+impl Verification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChsiRecord => "chsi_record",
+            Self::CdgdcReport => "cdgdc_report",
+            Self::CscseForeign => "cscse_foreign",
+            Self::SelfStudyAssociate => "self_study_associate",
+            Self::PendingFreshGraduate => "pending_fresh_graduate",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorEducationStatus {
+    Registered,
+    Verified,
+    Rejected,
+}
+
+impl PriorEducationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Verified => "verified",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorEducationRecord {
+    pub admission_no: AdmissionNo,
+    /// The key of the plan's supplementary requirement this diploma falls under.
+    pub category: String,
+    pub verification: Verification,
+    #[serde(default)]
+    pub diploma_no: String,
+    #[serde(default)]
+    pub school: String,
+    #[serde(default)]
+    pub major: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub medical_related: bool,
+    #[serde(default)]
+    pub graduated_on: Option<Date>,
+    #[serde(default)]
+    pub associate_admission_no: Option<AdmissionNo>,
+    pub registered_at: DateTime,
+    pub status: PriorEducationStatus,
+}
+
+/// A certificate a candidate holds (职业资格, 执业证书, CET …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationRecord {
+    pub admission_no: AdmissionNo,
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub value: Option<i64>,
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+}
+
+/// A graduation certificate already issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRecord {
+    pub admission_no: AdmissionNo,
+    pub certificate_no: String,
+    pub major_code: MajorCode,
+    pub level: Level,
+    pub issued_on: Date,
+}
+
+/// Accumulates the records of a file and refuses a key seen twice.
+pub(super) struct Builder {
+    pub records: Records,
+    pub lines: Vec<usize>,
+    seen: HashMap<String, usize>,
+}
+
+impl Builder {
+    pub fn new(kind: Kind) -> Self {
+        let records = match kind {
+            Kind::Offices => Records::Offices(Vec::new()),
+            Kind::Batches => Records::Batches(Vec::new()),
+            Kind::Plans => Records::Plans(Vec::new()),
+            Kind::Candidates => Records::Candidates(Vec::new()),
+            Kind::Scores => Records::Scores(Vec::new()),
+            Kind::Violations => Records::Violations(Vec::new()),
+            Kind::PriorEducation => Records::PriorEducation(Vec::new()),
+            Kind::Qualifications => Records::Qualifications(Vec::new()),
+            Kind::Certificates => Records::Certificates(Vec::new()),
+        };
+        Self {
+            records,
+            lines: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn push(&mut self, line: usize, text: &str) -> Result<(), String> {
+        let key = match &mut self.records {
+            Records::Offices(v) => {
+                let r: OfficeRecord = from_line(text)?;
+                check_text("名称", &r.name, 50)?;
+                let k = r.code.to_string();
+                v.push(r);
+                k
+            }
+            Records::Batches(v) => {
+                let r: BatchRecord = from_line(text)?;
+                Window::new(r.application_opens, r.application_closes)
+                    .map_err(|e| e.to_string())?;
+                for s in &r.onsite_sessions {
+                    Window::new(s.opens, s.closes).map_err(|e| e.to_string())?;
+                }
+                let k = r.code.to_string();
+                v.push(r);
+                k
+            }
+            Records::Plans(v) => {
+                let p: Plan = from_line(text)?;
+                p.check().map_err(|e| e.to_string())?;
+                let k = format!(
+                    "{} {} {} v{}",
+                    p.major_code, p.examining_school_code, p.course_group, p.version
+                );
+                v.push(p);
+                k
+            }
+            Records::Candidates(v) => {
+                let r: CandidateRecord = from_line(text)?;
+                let p = r.into_profile()?;
+                let k = p.admission_no.to_string();
+                v.push(p);
+                k
+            }
+            Records::Scores(v) => {
+                let r: ScoreRecord = from_line(text)?;
+                r.mark()?;
+                let k = format!(
+                    "{} {} {} {}",
+                    r.admission_no,
+                    r.course_code,
+                    r.sitting,
+                    r.obtained_by.as_str()
+                );
+                v.push(r);
+                k
+            }
+            Records::Violations(v) => {
+                let r: ViolationRecord = from_line(text)?;
+                check_text("违规描述", &r.description, 200)?;
+                let k = format!("{} {} {}", r.admission_no, r.sitting, r.description);
+                v.push(r);
+                k
+            }
+            Records::PriorEducation(v) => {
+                let r: PriorEducationRecord = from_line(text)?;
+                if r.verification == Verification::SelfStudyAssociate
+                    && r.associate_admission_no.is_none()
+                {
+                    return Err(
+                        "同时办理专科和本科毕业须填写 associate_admission_no（专科准考证号）"
+                            .into(),
+                    );
+                }
+                let k = r.admission_no.to_string();
+                v.push(r);
+                k
+            }
+            Records::Qualifications(v) => {
+                let r: QualificationRecord = from_line(text)?;
+                let k = format!("{} {} {}", r.admission_no, r.kind, r.title);
+                v.push(r);
+                k
+            }
+            Records::Certificates(v) => {
+                let r: CertificateRecord = from_line(text)?;
+                if r.certificate_no.len() != 17
+                    || !r.certificate_no.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(format!(
+                        "毕业证书编号应为 17 位数字，收到“{}”",
+                        r.certificate_no
+                    ));
+                }
+                let k = r.certificate_no.clone();
+                v.push(r);
+                k
+            }
+        };
+        if let Some(first) = self.seen.insert(key.clone(), line) {
+            self.seen.insert(key.clone(), first);
+            return Err(format!("与第 {first} 行重复（{key}）"));
+        }
+        self.lines.push(line);
+        Ok(())
+    }
+}

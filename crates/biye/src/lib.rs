@@ -1,0 +1,14 @@
+//! biye: graduation registration for the Guangdong self-study examination.
+//! See ARCHITECTURE.md for the map of this crate and the rules it keeps.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod interchange;
+pub mod jobs;
+pub mod passwords;
+pub mod storage;
+pub mod web;

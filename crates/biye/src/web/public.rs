@@ -1,0 +1,97 @@
+//! Pages anyone may see: the home page with the current batch, health, assets.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use super::error::{render, WebResult};
+use super::session::MaybePrincipal;
+use super::AppState;
+use crate::db;
+use crate::domain::batch::Phase;
+use crate::domain::Principal;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(health))
+        .route("/static/app.css", get(css))
+}
+
+pub struct BatchView {
+    pub name: String,
+    pub window: String,
+    pub phase: &'static str,
+    pub materials_due: String,
+    pub certificate_note: String,
+}
+
+impl BatchView {
+    pub fn new(b: &crate::domain::Batch, now: jiff::civil::DateTime) -> Self {
+        let fmt = |d: jiff::civil::DateTime| d.strftime("%Y 年 %-m 月 %-d 日 %H:%M").to_string();
+        Self {
+            name: b.name.clone(),
+            window: format!(
+                "{} 至 {}",
+                fmt(b.application.opens),
+                fmt(b.application.closes)
+            ),
+            phase: match b.phase(now) {
+                Phase::BeforeApplication => "尚未开始",
+                Phase::ApplicationOpen => "正在办理",
+                Phase::AfterApplication => "已结束",
+            },
+            materials_due: fmt(b.materials_due),
+            certificate_note: b.certificate_note.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    signed_in: Option<&'static str>,
+    batches: Vec<BatchView>,
+    now: String,
+    simulated: bool,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    MaybePrincipal(p): MaybePrincipal,
+) -> WebResult<impl IntoResponse> {
+    let now = state.clock.civil_now();
+    let batches = db::batches::all(state.db.pool())
+        .await?
+        .iter()
+        .map(|b| BatchView::new(b, now))
+        .collect();
+    let signed_in = p.map(|p| match p {
+        Principal::Candidate { .. } => "/me",
+        Principal::Staff { .. } => "/staff",
+    });
+    render(&Home {
+        signed_in,
+        batches,
+        now: now.strftime("%Y-%m-%d %H:%M").to_string(),
+        simulated: state.clock.is_simulated(),
+    })
+}
+
+async fn health(State(state): State<AppState>) -> WebResult<&'static str> {
+    sqlx::query("SELECT 1").execute(state.db.pool()).await?;
+    Ok("ok")
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}

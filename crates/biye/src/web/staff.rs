@@ -1,0 +1,53 @@
+//! Office staff pages. For now: who is signed in and in which scope. The review
+//! queues of the city and provincial offices build here.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use super::error::{render, WebError, WebResult};
+use super::session::{CsrfToken, CurrentStaff};
+use super::AppState;
+use crate::db;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/staff", get(dashboard))
+}
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct Dashboard {
+    csrf: String,
+    display_name: String,
+    role: &'static str,
+    scope: String,
+    candidates: i64,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    CsrfToken(csrf): CsrfToken,
+) -> WebResult<impl IntoResponse> {
+    let me = db::staff::get(state.db.pool(), staff.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let offices = db::reference::offices(state.db.pool()).await?;
+    let scope = match &staff.office {
+        Some(code) => offices
+            .iter()
+            .find(|o| o.code == code.as_str())
+            .map(|o| format!("{}（{}）", o.name, o.code))
+            .unwrap_or_else(|| code.to_string()),
+        None => "全省".to_owned(),
+    };
+    render(&Dashboard {
+        csrf,
+        display_name: me.display_name,
+        role: me.role.label(),
+        scope,
+        candidates: db::candidates::count(state.db.pool()).await?,
+    })
+}
