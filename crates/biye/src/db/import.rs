@@ -114,7 +114,34 @@ impl Upsert<'_> {
         )
     }
 
+    /// One statement may not upsert a key twice (PostgreSQL refuses), and derived
+    /// rows repeat (several plans share a school): the last row of a key wins.
+    fn distinct_keys(&self, rows: Vec<Vec<Val>>) -> Vec<Vec<Val>> {
+        let key_at: Vec<usize> = self
+            .keys
+            .iter()
+            .filter_map(|k| self.columns.iter().position(|c| c == k))
+            .collect();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut out: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = format!(
+                "{:?}",
+                key_at.iter().map(|&i| row.get(i)).collect::<Vec<_>>()
+            );
+            match index.get(&key) {
+                Some(&at) => out[at] = row,
+                None => {
+                    index.insert(key, out.len());
+                    out.push(row);
+                }
+            }
+        }
+        out
+    }
+
     async fn run(&self, conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<u64, sqlx::Error> {
+        let rows = self.distinct_keys(rows);
         // Both dialects accept well over 30,000 parameters per statement.
         let per_chunk = (30_000 / self.columns.len()).clamp(1, 500);
         let mut changed = 0;
