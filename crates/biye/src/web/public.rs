@@ -32,19 +32,24 @@ pub struct BatchView {
 impl BatchView {
     pub fn new(b: &crate::domain::Batch, now: jiff::civil::DateTime) -> Self {
         let fmt = |d: jiff::civil::DateTime| d.strftime("%Y 年 %-m 月 %-d 日 %H:%M").to_string();
+        // Windows are half-open; people read "until 20 June 23:59", not "until 21 June 00:00".
+        let last_minute = |t: jiff::civil::DateTime| {
+            t.checked_sub(jiff::SignedDuration::from_mins(1))
+                .unwrap_or(t)
+        };
         Self {
             name: b.name.clone(),
             window: format!(
                 "{} 至 {}",
                 fmt(b.application.opens),
-                fmt(b.application.closes)
+                fmt(last_minute(b.application.closes))
             ),
             phase: match b.phase(now) {
                 Phase::BeforeApplication => "尚未开始",
                 Phase::ApplicationOpen => "正在办理",
                 Phase::AfterApplication => "已结束",
             },
-            materials_due: fmt(b.materials_due),
+            materials_due: fmt(last_minute(b.materials_due)),
             certificate_note: b.certificate_note.clone(),
         }
     }

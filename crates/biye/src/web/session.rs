@@ -95,12 +95,11 @@ const FORM_LIMIT: usize = 64 * 1024;
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VerifiedForm<T> {
     type Rejection = WebError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, WebError> {
         let cookie_token = cookie(req.headers(), CSRF_COOKIE).ok_or(WebError::Csrf)?;
         let body = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
             .await
             .map_err(|_| WebError::BadRequest("提交的内容过大".into()))?;
-        let _ = state;
         verify_form(&cookie_token, &body).map(VerifiedForm)
     }
 }
