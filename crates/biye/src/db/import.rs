@@ -7,48 +7,10 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, Actor};
+use super::upsert::Upsert;
 use super::Db;
+use crate::domain::AdmissionNo;
 use crate::interchange::{LineError, Parsed, Records};
-
-/// A value to bind. NULLs are typed: PostgreSQL refuses a text NULL in a BIGINT column.
-#[derive(Debug, Clone)]
-pub enum Val {
-    Text(String),
-    Int(i64),
-    NullText,
-    NullInt,
-}
-
-impl From<&str> for Val {
-    fn from(s: &str) -> Self {
-        Val::Text(s.to_owned())
-    }
-}
-impl From<String> for Val {
-    fn from(s: String) -> Self {
-        Val::Text(s)
-    }
-}
-impl From<i64> for Val {
-    fn from(i: i64) -> Self {
-        Val::Int(i)
-    }
-}
-impl From<Option<String>> for Val {
-    fn from(o: Option<String>) -> Self {
-        o.map_or(Val::NullText, Val::Text)
-    }
-}
-impl From<Option<&str>> for Val {
-    fn from(o: Option<&str>) -> Self {
-        o.map_or(Val::NullText, Into::into)
-    }
-}
-impl From<Option<i64>> for Val {
-    fn from(o: Option<i64>) -> Self {
-        o.map_or(Val::NullInt, Val::Int)
-    }
-}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
@@ -64,102 +26,6 @@ pub enum ImportError {
     Invalid(Vec<LineError>),
     #[error("数据库错误：{0}")]
     Db(#[from] sqlx::Error),
-}
-
-/// The upsert of one table: insert, or update the non-key columns when any differ.
-struct Upsert<'a> {
-    table: &'a str,
-    columns: &'a [&'a str],
-    keys: &'a [&'a str],
-    /// Columns written on insert and update but not compared (e.g. `updated_at`).
-    untracked: &'a [&'a str],
-}
-
-impl Upsert<'_> {
-    fn sql(&self, rows: usize) -> String {
-        let n = self.columns.len();
-        let values: Vec<String> = (0..rows)
-            .map(|r| {
-                let ps: Vec<String> = (1..=n).map(|c| format!("${}", r * n + c)).collect();
-                format!("({})", ps.join(", "))
-            })
-            .collect();
-        let rest: Vec<&&str> = self
-            .columns
-            .iter()
-            .filter(|c| !self.keys.contains(c))
-            .collect();
-        let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-        let differ: Vec<String> = rest
-            .iter()
-            .filter(|c| !self.untracked.contains(c))
-            .map(|c| format!("{t}.{c} IS DISTINCT FROM excluded.{c}", t = self.table))
-            .collect();
-        let action = if set.is_empty() {
-            "NOTHING".to_owned()
-        } else {
-            format!(
-                "UPDATE SET {} WHERE {}",
-                set.join(", "),
-                differ.join(" OR ")
-            )
-        };
-        format!(
-            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO {}",
-            self.table,
-            self.columns.join(", "),
-            values.join(", "),
-            self.keys.join(", "),
-            action
-        )
-    }
-
-    /// One statement may not upsert a key twice (PostgreSQL refuses), and derived
-    /// rows repeat (several plans share a school): the last row of a key wins.
-    fn distinct_keys(&self, rows: Vec<Vec<Val>>) -> Vec<Vec<Val>> {
-        let key_at: Vec<usize> = self
-            .keys
-            .iter()
-            .filter_map(|k| self.columns.iter().position(|c| c == k))
-            .collect();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut out: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key = format!(
-                "{:?}",
-                key_at.iter().map(|&i| row.get(i)).collect::<Vec<_>>()
-            );
-            match index.get(&key) {
-                Some(&at) => out[at] = row,
-                None => {
-                    index.insert(key, out.len());
-                    out.push(row);
-                }
-            }
-        }
-        out
-    }
-
-    async fn run(&self, conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<u64, sqlx::Error> {
-        let rows = self.distinct_keys(rows);
-        // Both dialects accept well over 30,000 parameters per statement.
-        let per_chunk = (30_000 / self.columns.len()).clamp(1, 500);
-        let mut changed = 0;
-        for chunk in rows.chunks(per_chunk) {
-            let sql = self.sql(chunk.len());
-            let mut q = sqlx::query(&sql);
-            for v in chunk.iter().flatten() {
-                q = match v {
-                    Val::Text(s) => q.bind(s.clone()),
-                    Val::Int(i) => q.bind(*i),
-                    Val::NullText => q.bind(None::<String>),
-                    Val::NullInt => q.bind(None::<i64>),
-                };
-            }
-            changed += q.execute(&mut *conn).await?.rows_affected();
-        }
-        Ok(changed)
-    }
 }
 
 /// Applies a parsed file. Nothing is written unless every record can be.
@@ -217,6 +83,20 @@ impl Refs<'_> {
             });
         }
     }
+    /// Every record must name a candidate already in the database.
+    fn candidates<'b>(
+        &mut self,
+        ids: &HashMap<String, i64>,
+        nos: impl Iterator<Item = &'b AdmissionNo>,
+    ) {
+        for (i, no) in nos.enumerate() {
+            let a = no.as_str();
+            self.require(i, ids.contains_key(a), || {
+                format!("准考证号 {a} 的考生不存在（请先导入考生）")
+            });
+        }
+    }
+
     fn finish(self) -> Result<(), ImportError> {
         if self.errors.is_empty() {
             Ok(())
@@ -407,14 +287,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
         }
         Records::Scores(v) => {
             let ids = candidate_ids(conn).await?;
-            let known = |i: usize, a: &str, refs: &mut Refs| {
-                refs.require(i, ids.contains_key(a), || {
-                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
-                })
-            };
-            v.iter()
-                .enumerate()
-                .for_each(|(i, s)| known(i, s.admission_no.as_str(), &mut refs));
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
             let rows = v
                 .iter()
@@ -465,12 +338,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
         }
         Records::Violations(v) => {
             let ids = candidate_ids(conn).await?;
-            for (i, r) in v.iter().enumerate() {
-                let a = r.admission_no.as_str();
-                refs.require(i, ids.contains_key(a), || {
-                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
-                });
-            }
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
             let rows = v
                 .iter()
@@ -494,12 +362,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
         }
         Records::PriorEducation(v) => {
             let ids = candidate_ids(conn).await?;
-            for (i, r) in v.iter().enumerate() {
-                let a = r.admission_no.as_str();
-                refs.require(i, ids.contains_key(a), || {
-                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
-                });
-            }
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
             let rows = v
                 .iter()
@@ -547,12 +410,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
         }
         Records::Qualifications(v) => {
             let ids = candidate_ids(conn).await?;
-            for (i, r) in v.iter().enumerate() {
-                let a = r.admission_no.as_str();
-                refs.require(i, ids.contains_key(a), || {
-                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
-                });
-            }
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
             let rows = v
                 .iter()
@@ -577,12 +435,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
         }
         Records::Certificates(v) => {
             let ids = candidate_ids(conn).await?;
-            for (i, r) in v.iter().enumerate() {
-                let a = r.admission_no.as_str();
-                refs.require(i, ids.contains_key(a), || {
-                    format!("准考证号 {a} 的考生不存在（请先导入考生）")
-                });
-            }
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
             let rows = v
                 .iter()
