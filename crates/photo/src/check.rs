@@ -1,0 +1,207 @@
+//! `check`: every rule of the standard, in order from the cheapest (the file's
+//! header) to the dearest (the face models), and always a complete report:
+//! when a stage cannot run (no face, unreadable file) the report says so with
+//! a finding instead of stopping with an error.
+
+use crate::container::{self, Format};
+use crate::decode::{self, DecodeError, Want};
+use crate::face::{self, Face, Models};
+use crate::measure::{self, segment, Scene};
+use crate::report::{Code, Finding, Measurements, Report};
+use crate::spec::PhotoSpec;
+use crate::Stage;
+
+/// Shorter side of the image the face and background rules look at: enough
+/// for the mesh and for one-pixel accuracy in the 480-wide frame.
+const ANALYSIS_SHORT_SIDE: u32 = 640;
+
+/// A second face counts when it is at least this fraction of the main face's
+/// width and the detector is this sure of it.
+const OTHER_FACE_SIZE: f32 = 0.3;
+const OTHER_FACE_SCORE: f32 = 0.75;
+
+pub struct Input<'a> {
+    pub bytes: &'a [u8],
+    /// The uploaded file's name, when there is one (for the extension rule).
+    pub name: Option<&'a str>,
+    pub stage: Stage,
+}
+
+/// The decoded photo and its face, kept for `fix`.
+pub(crate) struct Analysed {
+    pub img: crate::raster::Rgb,
+    /// Stored pixels per analysed pixel (the DCT or block reduction).
+    pub denominator: u32,
+    pub face: Option<Face>,
+    pub seg: Option<segment::Segmentation>,
+}
+
+pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, Option<Analysed>) {
+    let format = Format::sniff(input.bytes);
+    let jpeg = (format == Format::Jpeg).then(|| container::read_jpeg(input.bytes));
+    let jpeg_info = jpeg.as_ref().and_then(|r| r.as_ref().ok());
+    let header = decode::dimensions(input.bytes);
+    let stored = header.as_ref().map(|h| (h.1, h.2));
+    let facts = measure::file::facts(input.bytes, format, stored, jpeg_info);
+    let finish = |findings: Vec<Finding>, m: Measurements| {
+        Report::new(&spec.name, facts.clone(), findings, m)
+    };
+
+    let mut findings = Vec::new();
+    if input.bytes.len() as u64 > spec.capture.max_bytes {
+        findings.push(
+            Finding::new(Code::FileDecodeLimit, "文件大小上限")
+                .text(format!("{:.1} MB", input.bytes.len() as f64 / 1_048_576.0))
+                .fail("文件过大，无法处理：请用手机相机的标准设置重新拍摄"),
+        );
+        return (finish(findings, Measurements::default()), None);
+    }
+    let want = Want {
+        min_short_side: if input.stage == Stage::Delivery {
+            0
+        } else {
+            ANALYSIS_SHORT_SIDE
+        },
+        max_pixels: spec.capture.max_pixels,
+    };
+    let decoded = match decode::decode(input.bytes, want) {
+        Ok(d) => d,
+        Err(e) => {
+            findings.extend(measure::file::findings(
+                spec,
+                input.stage,
+                input.name,
+                format,
+                &facts,
+                jpeg_info,
+                None,
+            ));
+            findings.retain(|f| f.code != Code::FileTruncated);
+            findings.push(decode_failure(&e));
+            return (finish(findings, Measurements::default()), None);
+        }
+    };
+    let oriented = match decoded.orientation {
+        5..=8 => (decoded.stored.1, decoded.stored.0),
+        _ => decoded.stored,
+    };
+    findings.extend(measure::file::findings(
+        spec,
+        input.stage,
+        input.name,
+        format,
+        &facts,
+        jpeg_info,
+        Some(oriented),
+    ));
+    if decoded.channels == 1 && format != Format::Jpeg {
+        findings.push(
+            Finding::new(Code::FileColourMode, "24 位真彩色")
+                .text("灰度（黑白）")
+                .fail("照片是黑白（灰度）图像：请提交彩色照片"),
+        );
+    }
+
+    let img = decoded.image;
+    let mut analysed = Analysed {
+        img,
+        denominator: decoded.denominator,
+        face: None,
+        seg: None,
+    };
+    let mut m = Measurements::default();
+    let analysis = match face::analyse(models, &analysed.img) {
+        Ok(a) => a,
+        Err(e) => {
+            findings.push(
+                Finding::new(Code::FaceNone, "检测到人脸")
+                    .text("分析失败")
+                    .fail(format!("人脸分析出错：{e}")),
+            );
+            return (finish(findings, m), Some(analysed));
+        }
+    };
+    let Some(face) = analysis.face else {
+        findings.push(
+            Finding::new(Code::FaceNone, "检测到人脸")
+                .text("未检测到")
+                .fail("照片中没有检测到正面人脸：请正对镜头，保证光线充足、脸部完整清晰"),
+        );
+        return (finish(findings, m), Some(analysed));
+    };
+    findings.push(Finding::new(Code::FaceNone, "检测到人脸").text("1 张"));
+    findings.push(other_faces(&analysis.detections, &face));
+
+    let to_frame = spec.frame_scale(analysed.img.width);
+    let seg = segment::segment(&analysed.img, head_box(&face));
+    let scene = Scene {
+        spec,
+        img: &analysed.img,
+        to_frame,
+        face: &face,
+        seg: &seg,
+    };
+    let mut geometry = measure::geometry::findings(&scene, &mut m);
+    if input.stage == Stage::Capture {
+        // A capture is cropped and scaled by `fix`; only what cropping cannot repair counts here.
+        geometry.retain(|f| {
+            matches!(f.code, Code::FacePartial)
+                || (f.code == Code::HeadTop && f.value.is_some_and(|v| v < 1.0))
+        });
+    }
+    findings.extend(geometry);
+    findings.extend(measure::pose::findings(&scene, &mut m));
+    findings.extend(measure::appearance::findings(&scene));
+    findings.extend(measure::background::findings(&scene));
+    analysed.face = Some(face);
+    analysed.seg = Some(seg);
+    (finish(findings, m), Some(analysed))
+}
+
+/// The region the head occupies, with room above the forehead for hair.
+pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
+    let w = face.face_width;
+    (
+        face.cheeks[0].0 - 0.1 * w,
+        face.forehead.1 - 0.5 * w,
+        face.cheeks[1].0 + 0.1 * w,
+        face.chin.1,
+    )
+}
+
+fn other_faces(all: &[face::Detection], main: &Face) -> Finding {
+    let main_w = main.detection.width();
+    let others = all
+        .iter()
+        .filter(|d| d.score >= OTHER_FACE_SCORE && d.width() >= OTHER_FACE_SIZE * main_w)
+        .count()
+        .saturating_sub(1);
+    Finding::new(Code::FaceMultiple, "只有本人一张人脸")
+        .measured((others + 1) as f32, format!("{} 张人脸", others + 1))
+        .limit("1 张")
+        .fail_if(others > 0, || {
+            "照片中有其他人：请单独拍摄，背景中不要有其他人或人像".into()
+        })
+}
+
+fn decode_failure(e: &DecodeError) -> Finding {
+    match e {
+        DecodeError::TooLarge {
+            width,
+            height,
+            limit,
+        } => Finding::new(Code::FileDecodeLimit, "图像像素上限")
+            .text(format!("{width}×{height}"))
+            .limit(format!("不超过 {limit} 像素"))
+            .fail("照片像素数超出系统处理上限：请用手机相机的标准设置（1200 万像素左右）重新拍摄"),
+        DecodeError::Truncated => Finding::new(Code::FileTruncated, "文件完整")
+            .text("数据不完整")
+            .fail("文件不完整（可能上传中断）：请重新上传"),
+        DecodeError::UnsupportedFormat(f) => Finding::new(Code::FileUnreadable, "能否读取")
+            .text(f.label())
+            .fail(format!("无法读取 {} 格式：请上传 JPEG 照片", f.label())),
+        DecodeError::Corrupt(detail) => Finding::new(Code::FileUnreadable, "能否读取")
+            .text(detail.clone())
+            .fail("照片文件已损坏，无法读取：请重新拍摄上传"),
+    }
+}

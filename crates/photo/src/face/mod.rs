@@ -1,0 +1,141 @@
+//! Face analysis: detect faces, fit the mesh to the main one, find the irises, and
+//! derive the quantities the standard speaks of (eye line, cheek-to-cheek
+//! width, head pose, eye and mouth openness, gaze) in image pixels.
+
+pub mod detector;
+pub mod eyes;
+pub mod mesh;
+pub mod models;
+
+pub use detector::Detection;
+pub use eyes::Eye;
+pub use mesh::{Landmarks, Point3};
+pub use models::{ModelError, Models};
+
+use crate::raster::Rgb;
+
+/// Mesh indices (MediaPipe canonical face mesh) used below.
+pub mod idx {
+    pub const FOREHEAD: usize = 10;
+    pub const CHIN: usize = 152;
+    pub const NOSE_TIP: usize = 1;
+    /// Cheek contour at the level of the eyes: image-left and image-right.
+    pub const CHEEK_L: usize = 234;
+    pub const CHEEK_R: usize = 454;
+    /// Eye corners (outer, inner) of the image-left eye, then (inner, outer).
+    pub const EYE_L: (usize, usize) = (33, 133);
+    pub const EYE_R: (usize, usize) = (362, 263);
+    /// Upper and lower eyelids.
+    pub const LIDS_L: (usize, usize) = (159, 145);
+    pub const LIDS_R: (usize, usize) = (386, 374);
+    /// Inner lips and mouth corners.
+    pub const LIPS: (usize, usize) = (13, 14);
+    pub const MOUTH: (usize, usize) = (61, 291);
+    /// Eyebrows, middle of each.
+    pub const BROW_L: usize = 105;
+    pub const BROW_R: usize = 334;
+}
+
+/// Measures of one face, in image pixels and degrees.
+#[derive(Debug, Clone)]
+pub struct Face {
+    pub detection: Detection,
+    pub landmarks: Landmarks,
+    /// Image-left eye first.
+    pub eyes: [Eye; 2],
+    pub eye_line: f32,
+    pub cheeks: [(f32, f32); 2],
+    pub face_width: f32,
+    /// Horizontal centre of the face (between the cheeks).
+    pub centre_x: f32,
+    pub chin: (f32, f32),
+    pub forehead: (f32, f32),
+    /// In-plane tilt of the eye line; positive: the image-right eye is lower.
+    pub roll: f32,
+    /// Turn left/right, from the depth of the two cheeks.
+    pub yaw: f32,
+    /// Nod up/down, from the depth of forehead and chin, relative to a level
+    /// face (see [`PITCH_NEUTRAL`]).
+    pub pitch: f32,
+    /// Smaller eye opening ÷ distance from the eyes' midpoint to the chin.
+    pub eye_opening: f32,
+    /// Inner-lip gap ÷ the same distance.
+    pub mouth_opening: f32,
+    /// Largest offset of an iris from the middle of its eye, ÷ the eye's width.
+    pub gaze_offset: f32,
+}
+
+/// What the mesh's forehead-to-chin depth angle reads for a level face: the
+/// canonical mesh is not upright in depth. Calibrated on the frontal sample
+/// portraits (their pitch measures within ±2° of this).
+pub const PITCH_NEUTRAL: f32 = 8.6;
+
+/// Every face found (best first) and the analysis of the largest one.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub detections: Vec<Detection>,
+    pub face: Option<Face>,
+}
+
+pub fn analyse(models: &Models, img: &Rgb) -> Result<Analysis, ModelError> {
+    let detections = detector::detect(models, img)?;
+    let main = detections
+        .iter()
+        .max_by(|a, b| (a.width() * a.height()).total_cmp(&(b.width() * b.height())));
+    let face = match main {
+        Some(d) => {
+            let lm = mesh::landmarks(models, img, d)?;
+            (lm.presence > 0.5).then(|| measure(img, d.clone(), lm))
+        }
+        None => None,
+    };
+    Ok(Analysis { detections, face })
+}
+
+fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
+
+fn measure(img: &Rgb, detection: Detection, lm: Landmarks) -> Face {
+    let p = |i: usize| (lm.mesh[i].x, lm.mesh[i].y);
+    let eyes = [
+        eyes::locate(img, &lm.mesh, &eyes::CONTOUR_L),
+        eyes::locate(img, &lm.mesh, &eyes::CONTOUR_R),
+    ];
+    let centres = [eyes[0].centre, eyes[1].centre];
+    let cheeks = [p(idx::CHEEK_L), p(idx::CHEEK_R)];
+    let (cl, cr) = (lm.mesh[idx::CHEEK_L], lm.mesh[idx::CHEEK_R]);
+    let (fh, ch) = (lm.mesh[idx::FOREHEAD], lm.mesh[idx::CHIN]);
+    let eye_mid = (
+        (centres[0].0 + centres[1].0) / 2.0,
+        (centres[0].1 + centres[1].1) / 2.0,
+    );
+    let eye_chin = dist(eye_mid, p(idx::CHIN)).max(1.0);
+    let opening = |(a, b): (usize, usize)| dist(p(a), p(b)) / eye_chin;
+    let gaze = |iris: (f32, f32), (a, b): (usize, usize)| {
+        let (ax, ay, bx, by) = (lm.mesh[a].x, lm.mesh[a].y, lm.mesh[b].x, lm.mesh[b].y);
+        let (vx, vy) = (bx - ax, by - ay);
+        let len2 = (vx * vx + vy * vy).max(1e-6);
+        let t = ((iris.0 - ax) * vx + (iris.1 - ay) * vy) / len2;
+        (t - 0.5).abs()
+    };
+    Face {
+        eye_line: eye_mid.1,
+        face_width: dist(cheeks[0], cheeks[1]),
+        centre_x: (cheeks[0].0 + cheeks[1].0) / 2.0,
+        chin: p(idx::CHIN),
+        forehead: p(idx::FOREHEAD),
+        roll: (centres[1].1 - centres[0].1)
+            .atan2(centres[1].0 - centres[0].0)
+            .to_degrees(),
+        yaw: (cr.z - cl.z).atan2(cr.x - cl.x).to_degrees(),
+        pitch: (ch.z - fh.z).atan2(ch.y - fh.y).to_degrees() - PITCH_NEUTRAL,
+        eye_opening: opening(idx::LIDS_L).min(opening(idx::LIDS_R)),
+        mouth_opening: opening(idx::LIPS),
+        gaze_offset: gaze(centres[0], idx::EYE_L).max(gaze(centres[1], idx::EYE_R)),
+        eyes,
+        cheeks,
+        detection,
+        landmarks: lm,
+    }
+}

@@ -1,0 +1,128 @@
+//! The two bundled MediaPipe models (Apache-2.0; see `models/README.md` for
+//! their source and the script that converted them to ONNX), compiled once
+//! by tract into runnable plans, plus the helper that turns a rotated region
+//! of an image into a model's input tensor.
+
+use tract_onnx::prelude::*;
+
+use crate::raster::Rgb;
+
+type Plan = Arc<TypedRunnableModel>;
+
+static DETECTOR: &[u8] = include_bytes!("../../models/face_detection_short_range.onnx");
+static MESH: &[u8] = include_bytes!("../../models/face_landmark.onnx");
+
+#[derive(Debug, thiserror::Error)]
+#[error("人脸模型加载失败：{0}")]
+pub struct ModelError(String);
+
+impl ModelError {
+    pub(crate) fn shape(model: &str) -> Self {
+        ModelError(format!("{model} 模型输出形状不符"))
+    }
+}
+
+/// Loaded models. Building one takes a few hundred milliseconds; keep it and
+/// share it (it is `Send + Sync`, and running it takes `&self`).
+#[derive(Clone)]
+pub struct Models {
+    pub(crate) detector: Plan,
+    pub(crate) mesh: Plan,
+}
+
+impl std::fmt::Debug for Models {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Models")
+    }
+}
+
+fn load(bytes: &[u8], side: usize) -> Result<Plan, ModelError> {
+    let e = |e: TractError| ModelError(format!("{e:#}"));
+    tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .map_err(e)?
+        .with_input_fact(0, f32::fact([1, 3, side, side]).into())
+        .map_err(e)?
+        .into_optimized()
+        .map_err(e)?
+        .into_runnable()
+        .map_err(e)
+}
+
+impl Models {
+    pub fn load() -> Result<Models, ModelError> {
+        Ok(Models {
+            detector: load(DETECTOR, 128)?,
+            mesh: load(MESH, 192)?,
+        })
+    }
+}
+
+/// Runs a plan on one input tensor and returns its outputs as flat vectors.
+pub(crate) fn run(plan: &Plan, input: Tensor) -> Result<Vec<Vec<f32>>, ModelError> {
+    let outputs = plan
+        .run(tvec!(input.into()))
+        .map_err(|e| ModelError(format!("{e:#}")))?;
+    outputs
+        .iter()
+        .map(|t| {
+            t.try_as_plain_ram()
+                .and_then(|view| view.as_slice::<f32>().map(|s| s.to_vec()))
+                .map_err(|e| ModelError(format!("{e:#}")))
+        })
+        .collect()
+}
+
+/// A square region of an image, possibly rotated: centre and side in image
+/// pixels, rotation in radians (the angle of the region's x axis).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roi {
+    pub cx: f32,
+    pub cy: f32,
+    pub side: f32,
+    pub rotation: f32,
+}
+
+impl Roi {
+    /// Image coordinates of a point given in the region's own frame, where
+    /// (0,0) is the top-left corner and (n,n) the bottom-right of an n×n grid.
+    /// `mirror` flips the region's x axis.
+    pub fn to_image(&self, u: f32, v: f32, n: f32, mirror: bool) -> (f32, f32) {
+        let mut lx = (u / n - 0.5) * self.side;
+        let ly = (v / n - 0.5) * self.side;
+        if mirror {
+            lx = -lx;
+        }
+        let (s, c) = self.rotation.sin_cos();
+        (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)
+    }
+
+    /// An NCHW tensor of the region sampled on an n×n grid, values mapped to
+    /// `range`; outside the image counts as black.
+    pub fn tensor(
+        &self,
+        img: &Rgb,
+        n: usize,
+        range: (f32, f32),
+        mirror: bool,
+    ) -> Result<Tensor, ModelError> {
+        let plane = n * n;
+        let mut data = vec![0f32; 3 * plane];
+        let scale = (range.1 - range.0) / 255.0;
+        for v in 0..n {
+            for u in 0..n {
+                let (x, y) = self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, mirror);
+                let p = img.sample(x, y).unwrap_or([0.0; 3]);
+                let i = v * n + u;
+                for c in 0..3 {
+                    data[c * plane + i] = range.0 + p[c] * scale;
+                }
+            }
+        }
+        Tensor::from_shape(&[1, 3, n, n], &data).map_err(|e| ModelError(format!("{e:#}")))
+    }
+}
+
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x.clamp(-80.0, 80.0)).exp())
+}

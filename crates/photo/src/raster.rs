@@ -1,0 +1,306 @@
+//! An 8-bit RGB image and the few geometric operations the checker and fixer
+//! need: EXIF orientation, box reduction, bilinear sampling of a rotated
+//! region (for the face models), and an antialiased crop-and-scale (for the
+//! fixed photo). Nothing here mirrors or rotates a person's photo on its own:
+//! orientation only undoes what the camera recorded.
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Rgb {
+    pub width: u32,
+    pub height: u32,
+    /// Row-major RGB triples.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Rgb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rgb({}×{})", self.width, self.height)
+    }
+}
+
+impl Rgb {
+    pub fn new(width: u32, height: u32) -> Self {
+        Rgb {
+            width,
+            height,
+            data: vec![0; width as usize * height as usize * 3],
+        }
+    }
+
+    pub fn from_fn(width: u32, height: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Self {
+        let mut img = Rgb::new(width, height);
+        for y in 0..height {
+            for x in 0..width {
+                img.put(x, y, f(x, y));
+            }
+        }
+        img
+    }
+
+    #[inline]
+    fn index(&self, x: u32, y: u32) -> usize {
+        (y as usize * self.width as usize + x as usize) * 3
+    }
+
+    /// The pixel at (x, y); callers keep coordinates inside the image.
+    #[inline]
+    pub fn at(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = self.index(x, y);
+        [self.data[i], self.data[i + 1], self.data[i + 2]]
+    }
+
+    #[inline]
+    pub fn put(&mut self, x: u32, y: u32, p: [u8; 3]) {
+        let i = self.index(x, y);
+        self.data[i..i + 3].copy_from_slice(&p);
+    }
+
+    /// The pixel at signed coordinates clamped to the image.
+    #[inline]
+    pub fn at_clamped(&self, x: i64, y: i64) -> [u8; 3] {
+        let x = x.clamp(0, i64::from(self.width) - 1) as u32;
+        let y = y.clamp(0, i64::from(self.height) - 1) as u32;
+        self.at(x, y)
+    }
+
+    /// Bilinear sample at continuous coordinates (pixel centres at +0.5);
+    /// `None` outside the image.
+    pub fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
+        let (fx, fy) = (x - 0.5, y - 0.5);
+        if !(fx > -1.0 && fy > -1.0 && fx < self.width as f32 && fy < self.height as f32) {
+            return None;
+        }
+        let (x0, y0) = (fx.floor(), fy.floor());
+        let (ax, ay) = (fx - x0, fy - y0);
+        let (x0, y0) = (x0 as i64, y0 as i64);
+        let p = |dx: i64, dy: i64| self.at_clamped(x0 + dx, y0 + dy);
+        let (p00, p10, p01, p11) = (p(0, 0), p(1, 0), p(0, 1), p(1, 1));
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = f32::from(p00[c]) * (1.0 - ax) + f32::from(p10[c]) * ax;
+            let bottom = f32::from(p01[c]) * (1.0 - ax) + f32::from(p11[c]) * ax;
+            out[c] = top * (1.0 - ay) + bottom * ay;
+        }
+        Some(out)
+    }
+
+    /// Averages `factor`×`factor` blocks (the last partial blocks too).
+    pub fn reduce(&self, factor: u32) -> Rgb {
+        if factor <= 1 {
+            return self.clone();
+        }
+        let (w, h) = (self.width.div_ceil(factor), self.height.div_ceil(factor));
+        let f = factor as usize;
+        let src_w = self.width as usize;
+        let mut out = Rgb::new(w, h);
+        let mut rows = vec![0u32; src_w * 3];
+        for by in 0..h as usize {
+            rows.iter_mut().for_each(|a| *a = 0);
+            let y_end = ((by + 1) * f).min(self.height as usize);
+            for y in by * f..y_end {
+                let row = &self.data[y * src_w * 3..(y + 1) * src_w * 3];
+                rows.iter_mut()
+                    .zip(row)
+                    .for_each(|(a, &v)| *a += u32::from(v));
+            }
+            let ny = (y_end - by * f) as u32;
+            for bx in 0..w as usize {
+                let x_end = ((bx + 1) * f).min(src_w);
+                let n = ny * (x_end - bx * f) as u32;
+                let mut acc = [0u32; 3];
+                for px in rows[bx * f * 3..x_end * 3].chunks_exact(3) {
+                    acc[0] += px[0];
+                    acc[1] += px[1];
+                    acc[2] += px[2];
+                }
+                let o = (by * w as usize + bx) * 3;
+                for (dst, a) in out.data[o..o + 3].iter_mut().zip(acc) {
+                    *dst = ((a + n / 2) / n) as u8;
+                }
+            }
+        }
+        out
+    }
+
+    /// Undoes an EXIF orientation (1–8), giving the image as the camera saw it.
+    pub fn oriented(self, orientation: u8) -> Rgb {
+        let (w, h) = (self.width, self.height);
+        let transposed = matches!(orientation, 5..=8);
+        let (ow, oh) = if transposed { (h, w) } else { (w, h) };
+        if !(2..=8).contains(&orientation) {
+            return self;
+        }
+        let mut out = Rgb::new(ow, oh);
+        for y in 0..oh {
+            for x in 0..ow {
+                // Where the output pixel comes from in the stored image.
+                let (sx, sy) = match orientation {
+                    2 => (w - 1 - x, y),
+                    3 => (w - 1 - x, h - 1 - y),
+                    4 => (x, h - 1 - y),
+                    5 => (y, x),
+                    6 => (y, h - 1 - x),
+                    7 => (w - 1 - y, h - 1 - x),
+                    _ => (w - 1 - y, x),
+                };
+                out.put(x, y, self.at(sx, sy));
+            }
+        }
+        out
+    }
+
+    /// Antialiased resampling of the source rectangle (x, y, w, h in source
+    /// pixels, may extend beyond the image: edge pixels are repeated there,
+    /// and callers paint those parts themselves) to `out_w`×`out_h`.
+    pub fn resample(&self, rect: (f32, f32, f32, f32), out_w: u32, out_h: u32) -> Rgb {
+        let (rx, ry, rw, rh) = rect;
+        let horizontal = Taps::new(rx, rw, out_w, self.width);
+        let vertical = Taps::new(ry, rh, out_h, self.height);
+        // Horizontal pass over the source rows the vertical pass will read.
+        let (row_lo, row_hi) = vertical.source_span();
+        let rows = (row_hi - row_lo + 1) as usize;
+        let mut mid = vec![0f32; rows * out_w as usize * 3];
+        for r in 0..rows {
+            let y = row_lo + r as u32;
+            let src = &self.data[self.index(0, y)..self.index(0, y) + self.width as usize * 3];
+            for ox in 0..out_w as usize {
+                let (start, weights) = horizontal.of(ox);
+                let mut acc = [0f32; 3];
+                for (k, &wgt) in weights.iter().enumerate() {
+                    let sx = (start + k) * 3;
+                    acc[0] += wgt * f32::from(src[sx]);
+                    acc[1] += wgt * f32::from(src[sx + 1]);
+                    acc[2] += wgt * f32::from(src[sx + 2]);
+                }
+                mid[(r * out_w as usize + ox) * 3..][..3].copy_from_slice(&acc);
+            }
+        }
+        let mut out = Rgb::new(out_w, out_h);
+        let stride = out_w as usize * 3;
+        for oy in 0..out_h as usize {
+            let (start, weights) = vertical.of(oy);
+            let dst = &mut out.data[oy * stride..(oy + 1) * stride];
+            let mut acc = vec![0f32; stride];
+            for (k, &wgt) in weights.iter().enumerate() {
+                let r = start + k - row_lo as usize;
+                let row = &mid[r * stride..(r + 1) * stride];
+                acc.iter_mut().zip(row).for_each(|(a, v)| *a += wgt * v);
+            }
+            dst.iter_mut()
+                .zip(&acc)
+                .for_each(|(d, v)| *d = v.round().clamp(0.0, 255.0) as u8);
+        }
+        out
+    }
+
+    /// Grey level (BT.601 luma) of every pixel.
+    pub fn luma(&self) -> Vec<u8> {
+        self.data
+            .chunks_exact(3)
+            .map(|p| {
+                ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114 + 500)
+                    / 1000) as u8
+            })
+            .collect()
+    }
+}
+
+/// Precomputed filter taps of one axis of a resampling: for each output pixel
+/// the first source index and normalised weights (a triangle filter widened
+/// by the reduction factor, so downscaling averages instead of aliasing).
+struct Taps {
+    starts: Vec<usize>,
+    weights: Vec<Vec<f32>>,
+}
+
+impl Taps {
+    fn new(origin: f32, extent: f32, out: u32, source_len: u32) -> Taps {
+        let scale = extent / out.max(1) as f32;
+        let support = scale.max(1.0);
+        let last = source_len.saturating_sub(1) as i64;
+        let mut starts = Vec::with_capacity(out as usize);
+        let mut weights = Vec::with_capacity(out as usize);
+        for o in 0..out {
+            let centre = origin + (o as f32 + 0.5) * scale;
+            let lo = (centre - support).floor() as i64;
+            let hi = (centre + support).ceil() as i64;
+            let lo_c = lo.clamp(0, last);
+            let hi_c = hi.clamp(0, last);
+            let mut w = vec![0f32; (hi_c - lo_c + 1) as usize];
+            for s in lo..=hi {
+                let d = ((s as f32 + 0.5) - centre).abs() / support;
+                let k = (1.0 - d).max(0.0);
+                // Outside the image the edge pixel stands in.
+                let idx = (s.clamp(0, last) - lo_c) as usize;
+                w[idx] += k;
+            }
+            let sum: f32 = w.iter().sum();
+            if sum > 0.0 {
+                w.iter_mut().for_each(|v| *v /= sum);
+            } else {
+                w[0] = 1.0;
+            }
+            starts.push(lo_c as usize);
+            weights.push(w);
+        }
+        Taps { starts, weights }
+    }
+
+    fn of(&self, o: usize) -> (usize, &[f32]) {
+        (self.starts[o], &self.weights[o])
+    }
+
+    fn source_span(&self) -> (u32, u32) {
+        let lo = self.starts.iter().copied().min().unwrap_or(0);
+        let hi = self
+            .starts
+            .iter()
+            .zip(&self.weights)
+            .map(|(s, w)| s + w.len().saturating_sub(1))
+            .max()
+            .unwrap_or(0);
+        (lo as u32, hi as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(w: u32, h: u32) -> Rgb {
+        Rgb::from_fn(w, h, |x, y| [(x * 7 % 256) as u8, (y * 5 % 256) as u8, 128])
+    }
+
+    #[test]
+    fn orientations_invert_their_transforms() {
+        let img = gradient(5, 3);
+        // 6 = rotated 90° clockwise for display: the displayed image is 3×5.
+        let o = img.clone().oriented(6);
+        assert_eq!((o.width, o.height), (3, 5));
+        assert_eq!(o.at(2, 0), img.at(0, 0));
+        for t in 1..=8 {
+            let o = img.clone().oriented(t);
+            assert_eq!(o.width * o.height, 15);
+        }
+        assert_eq!(img.clone().oriented(3).oriented(3), img);
+        assert_eq!(img.clone().oriented(2).oriented(2), img);
+    }
+
+    #[test]
+    fn resampling_a_flat_image_keeps_it_flat_and_identity_is_exact() {
+        let flat = Rgb::from_fn(40, 30, |_, _| [200, 100, 50]);
+        let r = flat.resample((3.0, 2.0, 30.0, 20.0), 13, 9);
+        assert!(r.data.chunks(3).all(|p| p == [200, 100, 50]));
+        let img = gradient(16, 12);
+        assert_eq!(img.resample((0.0, 0.0, 16.0, 12.0), 16, 12), img);
+    }
+
+    #[test]
+    fn reduce_averages_blocks() {
+        let img = Rgb::from_fn(4, 2, |x, _| if x < 2 { [0, 0, 0] } else { [200, 200, 200] });
+        let r = img.reduce(2);
+        assert_eq!((r.width, r.height), (2, 1));
+        assert_eq!(r.at(0, 0), [0, 0, 0]);
+        assert_eq!(r.at(1, 0), [200, 200, 200]);
+    }
+}
