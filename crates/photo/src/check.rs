@@ -13,7 +13,7 @@ use crate::Stage;
 
 /// Shorter side of the image the face and background rules look at: enough
 /// for the mesh and for one-pixel accuracy in the 480-wide frame.
-const ANALYSIS_SHORT_SIDE: u32 = 640;
+pub(crate) const ANALYSIS_SHORT_SIDE: u32 = 640;
 
 /// A second face counts when it is at least this fraction of the main face's
 /// width and the detector is this sure of it.

@@ -158,14 +158,14 @@ fn decode_jpeg(bytes: &[u8], info: &JpegInfo, want: Want) -> Result<Decoded, Dec
     })
 }
 
-/// jpeg-decoder returns CMYK as stored by Adobe (inverted); a plain
-/// complement-and-multiply is enough for analysis, which only has to see that
-/// the file is CMYK and roughly what it shows.
+/// jpeg-decoder undoes Adobe's inverted storage and returns plain CMYK; the
+/// naive conversion (no colour profile) is enough for analysis, which only
+/// has to see that the file is CMYK and roughly what it shows.
 fn cmyk_to_rgb(p: &[u8]) -> Vec<u8> {
     p.chunks_exact(4)
         .flat_map(|c| {
-            let k = u32::from(c[3]);
-            [c[0], c[1], c[2]].map(|v| ((u32::from(v) * k + 127) / 255) as u8)
+            let k = 255 - u32::from(c[3]);
+            [c[0], c[1], c[2]].map(|v| (((255 - u32::from(v)) * k + 127) / 255) as u8)
         })
         .collect()
 }
@@ -295,6 +295,27 @@ mod tests {
         assert_eq!(denominator(480, 640, 640), 1);
         assert_eq!(denominator(480, 640, 0), 1);
         assert_eq!(denominator(8000, 6000, 640), 8);
+    }
+
+    #[test]
+    fn cmyk_decodes_to_the_colour_it_encodes() {
+        // Orange: R 230, G 120, B 40 as C 0, M 110, Y 190, K 25.
+        let data: Vec<u8> = [0u8, 110, 190, 25].repeat(16 * 16);
+        let mut bytes = Vec::new();
+        jpeg_encoder::Encoder::new(&mut bytes, 95)
+            .encode(&data, 16, 16, jpeg_encoder::ColorType::Cmyk)
+            .unwrap();
+        let d = decode(
+            &bytes,
+            Want {
+                min_short_side: 0,
+                max_pixels: 1 << 20,
+            },
+        )
+        .unwrap();
+        assert_eq!(d.channels, 4);
+        let p = d.image.at(8, 8);
+        assert!(p[0] > 200 && p[1] > 100 && p[1] < 140 && p[2] < 70, "{p:?}");
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl PhotoSpec {
                 neutral_chroma_tolerance: 6.0,
                 coloured_delta_e: 12.0,
                 max_patch_delta_e: 6.0,
-                max_clutter: 0.04,
+                max_clutter: 0.01,
             },
             pose: PoseRules {
                 max_roll: 5.0,

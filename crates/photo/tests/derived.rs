@@ -1,0 +1,100 @@
+//! Derived cases: each is the compliant base changed in one known way, and
+//! must fail exactly the rule that change breaks (other rules may fail too:
+//! a blurred photo may also lose its backdrop's uniformity, but it must at
+//! least fail sharpness).
+
+mod common;
+
+use common::*;
+use photo::{Code, Input, Outcome, Stage};
+
+fn check(case: &Case) -> photo::Report {
+    engine().check_input(
+        &Input {
+            bytes: &case.bytes,
+            name: case.file_name,
+            stage: Stage::Delivery,
+        },
+        &spec(),
+    )
+}
+
+#[test]
+fn the_base_is_compliant_with_only_reviewer_items_open() {
+    let (bytes, _) = base();
+    let report = engine().check(bytes, &spec());
+    assert!(report.compliant, "{:?}", failed(&report));
+    for code in [Code::Mirrored, Code::Headwear, Code::Jewellery] {
+        assert_eq!(
+            report.outcome(code),
+            Some(Outcome::Warn),
+            "{}",
+            code.as_str()
+        );
+    }
+}
+
+#[test]
+fn every_derived_case_fails_its_rule() {
+    let mut wrong = Vec::new();
+    for case in derived_cases() {
+        let report = check(&case);
+        if case.must_fail.is_empty() {
+            if !report.compliant {
+                wrong.push(format!(
+                    "{}: expected compliant, failed {:?}",
+                    case.name,
+                    failed(&report)
+                ));
+            }
+            continue;
+        }
+        for code in &case.must_fail {
+            if report.outcome(*code) != Some(Outcome::Fail) {
+                wrong.push(format!(
+                    "{}: expected {} to fail, got {:?}; failures {:?}",
+                    case.name,
+                    code.as_str(),
+                    report
+                        .finding(*code)
+                        .map(|f| (f.outcome, f.measured.clone())),
+                    failed(&report)
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_mirrored_photo_is_handed_to_the_reviewer_and_fix_never_mirrors() {
+    let (_, img) = base();
+    let mirrored = deliverable(&mirror(img));
+    let report = engine().check(&mirrored, &spec());
+    let f = report
+        .finding(Code::Mirrored)
+        .expect("the rule is always reported");
+    assert_eq!(
+        (f.outcome, f.decider),
+        (Outcome::Warn, photo::Decider::Reviewer)
+    );
+
+    // The fixed photo correlates with the original's orientation, not its mirror image.
+    let capture = sample("sample_id_4.png");
+    let fixed = pixels(&engine().fix(&capture, &spec()).expect("fixable").jpeg);
+    let again = pixels(
+        &engine()
+            .fix(&deliverable(&fixed), &spec())
+            .expect("fixable")
+            .jpeg,
+    );
+    let diff = |a: &photo::raster::Rgb, b: &photo::raster::Rgb| -> f64 {
+        a.data
+            .iter()
+            .zip(&b.data)
+            .map(|(x, y)| (f64::from(*x) - f64::from(*y)).abs())
+            .sum::<f64>()
+            / a.data.len() as f64
+    };
+    assert!(diff(&again, &fixed) < diff(&again, &mirror(&fixed)) / 2.0);
+}
