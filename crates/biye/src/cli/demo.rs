@@ -85,15 +85,12 @@ pub async fn load(db: &Db, candidates: usize, seed: u64) -> anyhow::Result<Vec<A
         Case::BachelorPassing,
         Case::BachelorUnverified,
         Case::FoodWithoutMedicalDiploma,
+        Case::ExemptionPair,
     ];
     for case in shown {
         if let Some((no, _)) = data.cases.iter().find(|(_, c)| *c == case) {
-            let label = serde_json::to_value(case)?
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
             accounts.push(Account {
-                who: format!("考生（{label}）"),
+                who: format!("考生（{}）", case.label()),
                 login: no.to_string(),
             });
         }

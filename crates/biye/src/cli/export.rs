@@ -64,6 +64,9 @@ pub fn to_jsonl(records: &Records) -> std::io::Result<String> {
         Records::PriorEducation(v) => all(&mut out, v)?,
         Records::Qualifications(v) => all(&mut out, v)?,
         Records::Certificates(v) => all(&mut out, v)?,
+        Records::SubstitutionRules(v) => all(&mut out, v)?,
+        Records::ExemptionRules(v) => all(&mut out, v)?,
+        Records::Prework(v) => all(&mut out, v)?,
     }
     String::from_utf8(out).map_err(std::io::Error::other)
 }

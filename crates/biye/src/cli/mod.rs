@@ -1,10 +1,12 @@
 //! The `biye` command line: one file per subcommand. `anyhow` lives here, at the
 //! edge; everything below returns typed errors.
 
+pub mod audit;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod photo;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +40,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Apply database migrations and exit.
     Migrate,
+    /// The certificate-photo standard: check, fix, bench.
+    Photo(photo::Args),
+    /// Graduation prediction (毕业预测): one candidate's explanation, or a whole batch as CSV.
+    Audit(audit::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -47,6 +53,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Export(args) => export::run(&cli.config, args).await,
         Command::Demo(args) => demo::run(&cli.config, args).await,
         Command::Migrate => migrate::run(&cli.config).await,
+        Command::Photo(args) => photo::run(args),
+        Command::Audit(args) => audit::run(&cli.config, args).await,
     }
 }
 
@@ -68,6 +76,21 @@ pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// A progress bar counting items on a terminal, nothing otherwise.
+pub fn count_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || len < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {eta}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
     bar.set_style(style);
     bar.set_message(what.to_owned());
     bar

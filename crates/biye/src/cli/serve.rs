@@ -51,18 +51,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
 /// Everything the router needs, from the configuration and an open database.
 pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
     let storage = Storage::open(&config.object_store_url)?;
-    let tz = config.time_zone()?;
-    let demo = db::reference::meta(db.pool(), "demo").await?.is_some();
-    let clock = match config.now.as_deref() {
-        Some("real") => Clock::real(tz),
-        Some(t) => Clock::starting_at(
-            tz,
-            t.parse()
-                .with_context(|| format!("--now“{t}”不是有效的时间（如 2023-06-15T09:00）"))?,
-        )?,
-        None if demo => Clock::starting_at(tz, DEMO_NOW.parse()?)?,
-        None => Clock::real(tz),
-    };
+    let clock = clock(config, &db).await?;
     let secret = match &config.session_secret {
         Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
         Some(_) => anyhow::bail!("BIYE_SESSION_SECRET 至少需要 32 个字符"),
@@ -74,6 +63,22 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         config: Arc::new(config.clone()),
         clock,
         secret: secret.into(),
+    })
+}
+
+/// The configured clock: `--now`, or the demo batch's time on demo data, or real.
+pub async fn clock(config: &Config, db: &Db) -> anyhow::Result<Clock> {
+    let tz = config.time_zone()?;
+    let demo = db::reference::meta(db.pool(), "demo").await?.is_some();
+    Ok(match config.now.as_deref() {
+        Some("real") => Clock::real(tz),
+        Some(t) => Clock::starting_at(
+            tz,
+            t.parse()
+                .with_context(|| format!("--now“{t}”不是有效的时间（如 2023-06-15T09:00）"))?,
+        )?,
+        None if demo => Clock::starting_at(tz, DEMO_NOW.parse()?)?,
+        None => Clock::real(tz),
     })
 }
 

@@ -9,8 +9,9 @@ use sqlx::{AnyConnection, Row};
 use super::audit::{self, Actor};
 use super::upsert::Upsert;
 use super::Db;
+use crate::domain::audit::PreworkKind;
 use crate::domain::AdmissionNo;
-use crate::interchange::{LineError, Parsed, Records};
+use crate::interchange::{join_codes, LineError, Parsed, PreworkRecord, Records};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
@@ -446,6 +447,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
                         r.major_code.as_str().into(),
                         r.level.as_str().into(),
                         r.issued_on.to_string().into(),
+                        join_codes(&r.courses_used).into(),
                     ]
                 })
                 .collect();
@@ -457,12 +459,60 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
                     "major_code",
                     "level",
                     "issued_on",
+                    "courses_used",
                 ],
                 keys: &["certificate_no"],
                 untracked: &[],
             }
             .run(conn, rows)
             .await?
+        }
+        Records::SubstitutionRules(v) => {
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        join_codes(&r.old_codes).into(),
+                        r.new_code.as_str().into(),
+                        r.valid_from.to_string().into(),
+                        r.valid_to.map(|d| d.to_string()).into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "substitution_rules",
+                columns: &["old_codes", "new_code", "valid_from", "valid_to"],
+                keys: &["old_codes", "new_code", "valid_from"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::ExemptionRules(v) => {
+            let rows = v
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.certificate.as_str().into(),
+                        r.min_value.into(),
+                        join_codes(&r.course_codes).into(),
+                    ]
+                })
+                .collect();
+            Upsert {
+                table: "exemption_rules",
+                columns: &["certificate", "min_value", "course_codes"],
+                keys: &["certificate", "course_codes"],
+                untracked: &[],
+            }
+            .run(conn, rows)
+            .await?
+        }
+        Records::Prework(v) => {
+            let ids = candidate_ids(conn).await?;
+            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
+            refs.finish()?;
+            write_prework(conn, &ids, v).await?
         }
     };
     Ok(changed)
@@ -569,4 +619,103 @@ async fn write_plans(
         .await?;
     }
     Ok(changed)
+}
+
+/// Pre-work records go to one table per kind, each keyed by its natural key.
+async fn write_prework(
+    conn: &mut AnyConnection,
+    ids: &HashMap<String, i64>,
+    v: &[PreworkRecord],
+) -> Result<u64, sqlx::Error> {
+    let common = |r: &PreworkRecord| -> [super::upsert::Val; 4] {
+        [
+            ids[r.admission_no.as_str()].into(),
+            status(r).into(),
+            r.requested_at.to_string().into(),
+            r.completed_at.map(|d| d.to_string()).into(),
+        ]
+    };
+    let of = |k: PreworkKind| v.iter().filter(move |r| r.kind == k);
+    let exemptions = of(PreworkKind::Exemption)
+        .map(|r| {
+            let mut row = common(r).to_vec();
+            row.extend([
+                r.certificate.as_str().into(),
+                join_codes(&r.course_codes).into(),
+            ]);
+            row
+        })
+        .collect();
+    let mut changed = Upsert {
+        table: "exemptions",
+        columns: &[
+            "candidate_id",
+            "status",
+            "requested_at",
+            "completed_at",
+            "certificate",
+            "course_codes",
+        ],
+        keys: &["candidate_id", "certificate", "course_codes"],
+        untracked: &[],
+    }
+    .run(conn, exemptions)
+    .await?;
+    let transfers = of(PreworkKind::Transfer)
+        .map(|r| {
+            let mut row = common(r).to_vec();
+            row.push(r.from_reference.as_str().into());
+            row
+        })
+        .collect();
+    changed += Upsert {
+        table: "transfers",
+        columns: &[
+            "candidate_id",
+            "status",
+            "requested_at",
+            "completed_at",
+            "from_reference",
+        ],
+        keys: &["candidate_id", "from_reference"],
+        untracked: &[],
+    }
+    .run(conn, transfers)
+    .await?;
+    let corrections = of(PreworkKind::RecordCorrection)
+        .map(|r| {
+            let mut row = common(r).to_vec();
+            row.extend([
+                r.field.as_str().into(),
+                r.old_value.as_str().into(),
+                r.new_value.as_str().into(),
+            ]);
+            row
+        })
+        .collect();
+    changed += Upsert {
+        table: "record_corrections",
+        columns: &[
+            "candidate_id",
+            "status",
+            "requested_at",
+            "completed_at",
+            "field",
+            "old_value",
+            "new_value",
+        ],
+        keys: &["candidate_id", "field", "new_value"],
+        untracked: &[],
+    }
+    .run(conn, corrections)
+    .await?;
+    Ok(changed)
+}
+
+fn status(r: &PreworkRecord) -> &'static str {
+    match r.status {
+        crate::domain::audit::PreworkStatus::Requested => "requested",
+        crate::domain::audit::PreworkStatus::Approved => "approved",
+        crate::domain::audit::PreworkStatus::Rejected => "rejected",
+    }
 }

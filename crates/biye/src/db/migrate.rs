@@ -18,13 +18,22 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    common: include_str!("../../migrations/0001_init.sql"),
-    sqlite: include_str!("../../migrations/0001_init.sqlite.sql"),
-    postgres: include_str!("../../migrations/0001_init.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        common: include_str!("../../migrations/0001_init.sql"),
+        sqlite: include_str!("../../migrations/0001_init.sqlite.sql"),
+        postgres: include_str!("../../migrations/0001_init.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "audit",
+        common: include_str!("../../migrations/0002_audit.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
     let id = match dialect {

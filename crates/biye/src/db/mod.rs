@@ -14,6 +14,7 @@ pub mod plans;
 pub mod reference;
 pub mod sessions;
 pub mod staff;
+pub mod transcripts;
 pub mod upsert;
 
 use std::str::FromStr;

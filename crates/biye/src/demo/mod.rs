@@ -6,119 +6,57 @@
 //! Every candidate is generated for a [`Case`]; the graduation audit must reach
 //! the verdict the case names.
 
+pub mod cases;
+pub mod facts;
 pub mod plans;
+
+pub use cases::Case;
 
 use jiff::civil::{date, Date, DateTime};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::audit::{PreworkKind, PreworkStatus};
 use crate::domain::candidate::CandidateProfile;
 use crate::domain::plan::{CourseKind, Plan};
 use crate::domain::score::{Grade, ObtainedBy, ScoreStatus};
-use crate::domain::{AdmissionNo, BatchCode, Gender, IdType, OfficeCode, Sitting};
+use crate::domain::{AdmissionNo, BatchCode, CourseCode, Gender, IdType, OfficeCode, Sitting};
 use crate::interchange::*;
 
-/// What a demo candidate was generated to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Case {
-    /// 商务英语, every condition met.
-    Passing,
-    /// One elective short of the minimum credits.
-    MissingElective,
-    /// A required course never passed (a failing score on file).
-    MissingRequired,
-    /// The only pass of a required course was voided.
-    VoidScore,
-    /// A violation whose deferral ends after the batch's graduation date.
-    ViolationDeferred,
-    /// A violation whose deferral is over.
-    ViolationServed,
-    /// Already holds a certificate for this major and level.
-    AlreadyGraduated,
-    /// Practical passed at another examining school.
-    PracticalElsewhere,
-    /// A required course by exemption and another by substitution.
-    ExemptionAndSubstitution,
-    /// 英语本科, prior education verified, supplementary courses passed.
-    BachelorPassing,
-    /// 英语本科, prior education registered but not verified.
-    BachelorUnverified,
-    /// 英语本科, unrelated prior education, supplementary courses missing.
-    BachelorMissingSupplementary,
-    /// 英语本科, thesis at another examining school.
-    ThesisElsewhere,
-    /// 机械制造与自动化 with both certificates.
-    MechanicalCertified,
-    /// 机械制造与自动化 without the technical-school diploma.
-    MechanicalUncertified,
-    /// 电气自动化技术 with both certificates.
-    ElectricalCertified,
-    /// 药学 with a valid 执业 licence.
-    PharmacyLicensed,
-    /// 药学 whose licence expired before graduation.
-    PharmacyLicenceExpired,
-    /// 食品营养与卫生 counting 05747 without a medical diploma.
-    FoodWithoutMedicalDiploma,
-    /// 食品营养与卫生 counting 05747 with a medical diploma.
-    FoodWithMedicalDiploma,
-}
-
-impl Case {
-    pub const ALL: [Case; 20] = [
-        Case::Passing,
-        Case::MissingElective,
-        Case::MissingRequired,
-        Case::VoidScore,
-        Case::ViolationDeferred,
-        Case::ViolationServed,
-        Case::AlreadyGraduated,
-        Case::PracticalElsewhere,
-        Case::ExemptionAndSubstitution,
-        Case::BachelorPassing,
-        Case::BachelorUnverified,
-        Case::BachelorMissingSupplementary,
-        Case::ThesisElsewhere,
-        Case::MechanicalCertified,
-        Case::MechanicalUncertified,
-        Case::ElectricalCertified,
-        Case::PharmacyLicensed,
-        Case::PharmacyLicenceExpired,
-        Case::FoodWithoutMedicalDiploma,
-        Case::FoodWithMedicalDiploma,
-    ];
-
-    /// Whether the candidate should be predicted to graduate in 2023 H1.
-    pub fn graduates(self) -> bool {
-        matches!(
-            self,
-            Case::Passing
-                | Case::ViolationServed
-                | Case::ExemptionAndSubstitution
-                | Case::BachelorPassing
-                | Case::MechanicalCertified
-                | Case::ElectricalCertified
-                | Case::PharmacyLicensed
-                | Case::FoodWithMedicalDiploma
-        )
-    }
-
-    fn major(self) -> &'static str {
-        match self {
-            Case::BachelorPassing
-            | Case::BachelorUnverified
-            | Case::BachelorMissingSupplementary
-            | Case::ThesisElsewhere => "050201",
-            Case::MechanicalCertified | Case::MechanicalUncertified => "460104",
-            Case::ElectricalCertified => "460306",
-            Case::PharmacyLicensed | Case::PharmacyLicenceExpired => "100701",
-            Case::FoodWithoutMedicalDiploma | Case::FoodWithMedicalDiploma => "490104",
-            _ => "670202",
-        }
-    }
-}
-
 pub const DEMO_PASSWORD: &str = "Demo@2023";
+/// The certificate the demo's exemption rule rests on.
+pub const COMPUTER_CERTIFICATE: &str = "全国计算机等级考试一级";
+
+fn code(s: &str) -> CourseCode {
+    CourseCode::parse(s).expect("demo course codes are valid")
+}
+
+/// 英语（二）(old plans) counts for 综合英语（二） during the transition.
+pub fn substitution_rules() -> Vec<SubstitutionRuleRecord> {
+    vec![SubstitutionRuleRecord {
+        old_codes: vec![code("00015")],
+        new_code: code("00795"),
+        valid_from: date(2022, 1, 1),
+        valid_to: Some(date(2025, 12, 31)),
+    }]
+}
+
+/// A computer certificate exempts 计算机应用基础 and its practical part together;
+/// CET-4 at 425 or more exempts 英语（二）.
+pub fn exemption_rules() -> Vec<ExemptionRuleRecord> {
+    vec![
+        ExemptionRuleRecord {
+            certificate: COMPUTER_CERTIFICATE.into(),
+            min_value: None,
+            course_codes: plans::COMPUTER_PAIR.iter().map(|c| code(c)).collect(),
+        },
+        ExemptionRuleRecord {
+            certificate: "CET-4".into(),
+            min_value: Some(425),
+            course_codes: vec![code("00015")],
+        },
+    ]
+}
 pub const BATCH: &str = "2023H1";
 
 /// The whole data set, one file's worth of records per kind, in import order.
@@ -241,6 +179,9 @@ pub fn generate(n: usize, seed: u64) -> DataSet {
         Records::PriorEducation(out.prior),
         Records::Qualifications(out.qualifications),
         Records::Certificates(out.certificates),
+        Records::SubstitutionRules(substitution_rules()),
+        Records::ExemptionRules(exemption_rules()),
+        Records::Prework(out.prework),
     ];
     DataSet {
         files,
@@ -256,6 +197,7 @@ struct Gen {
     prior: Vec<PriorEducationRecord>,
     qualifications: Vec<QualificationRecord>,
     certificates: Vec<CertificateRecord>,
+    prework: Vec<PreworkRecord>,
     cases: Vec<(AdmissionNo, Case)>,
 }
 
@@ -344,7 +286,9 @@ impl Gen {
                     wanted && !short
                 }
             };
-            if !take {
+            let exempted =
+                case == Case::ExemptionPair && plans::COMPUTER_PAIR.contains(&c.code.as_str());
+            if !take || exempted {
                 continue;
             }
             if c.kind == CourseKind::Elective {
@@ -357,7 +301,7 @@ impl Gen {
                 admission_no: a.clone(),
                 course_code: c.code.clone(),
                 course_name: c.name.clone(),
-                sitting: sitting(n % 9),
+                sitting: sitting(n.min(9)),
                 obtained_by: ObtainedBy::Exam,
                 score: (!grade_scored).then(|| rng.gen_range(60..=95)),
                 grade: grade_scored.then_some(Grade::Pass),
@@ -372,6 +316,10 @@ impl Gen {
                     }
                 }),
             };
+            if case == Case::SubstitutedByRule && c.code.as_str() == "00795" {
+                row.course_code = code("00015");
+                row.course_name = "英语（二）".into();
+            }
             let first_required = c.kind == CourseKind::Required && n == 2;
             match case {
                 Case::MissingRequired if first_required => row.score = Some(rng.gen_range(30..60)),
@@ -416,6 +364,7 @@ impl Gen {
                 major_code: plan.major_code.clone(),
                 level: plan.level,
                 issued_on: date(2022, 12, 20),
+                courses_used: vec![],
             }),
             Case::MechanicalCertified | Case::ElectricalCertified => {
                 let trade = if case == Case::MechanicalCertified {
@@ -431,6 +380,32 @@ impl Gen {
                 self.qualifications
                     .push(q("technical_school", "高级技工学校毕业证书", None));
             }
+            Case::ExemptionPair => self.prework.push(PreworkRecord {
+                admission_no: a.clone(),
+                kind: PreworkKind::Exemption,
+                status: PreworkStatus::Approved,
+                requested_at: at(date(2023, 3, 1), 9, 30),
+                completed_at: Some(at(date(2023, 3, 20), 16, 0)),
+                certificate: COMPUTER_CERTIFICATE.into(),
+                course_codes: vec![code(plans::COMPUTER_PAIR[0])],
+                from_reference: String::new(),
+                field: String::new(),
+                old_value: String::new(),
+                new_value: String::new(),
+            }),
+            Case::PreworkLate => self.prework.push(PreworkRecord {
+                admission_no: a.clone(),
+                kind: PreworkKind::RecordCorrection,
+                status: PreworkStatus::Approved,
+                requested_at: at(date(2023, 4, 20), 10, 0),
+                completed_at: Some(at(date(2023, 5, 10), 15, 0)),
+                certificate: String::new(),
+                course_codes: vec![],
+                from_reference: String::new(),
+                field: "id_upgrade".into(),
+                old_value: "440203800101001".into(),
+                new_value: "440203198001010010".into(),
+            }),
             Case::MechanicalUncertified => self.qualifications.push(q(
                 "vocational_senior",
                 "机械类（钳工）高级国家职业资格证书",
@@ -496,6 +471,27 @@ mod tests {
         assert_eq!(a.files, b.files);
         for case in Case::ALL {
             assert!(a.cases.iter().any(|(_, c)| *c == case), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn every_demo_candidate_is_predicted_as_its_case_says() {
+        use crate::domain::audit::{evaluate, explain, Verdict};
+        let data = generate(Case::ALL.len() * 3, 5);
+        let a = facts::audits(&data, "2023-06-15T09:00".parse().unwrap());
+        assert_eq!(a.subjects.len(), Case::ALL.len() * 3);
+        for s in &a.subjects {
+            let plan = &a.plans[s.plan];
+            let e = evaluate(plan, &s.facts, &a.context);
+            let audit = explain(plan, &s.facts, &a.context, &e);
+            assert_eq!(
+                e.verdict() == Verdict::Graduates,
+                s.case.graduates(),
+                "{} {:?}: {}",
+                s.admission_no,
+                s.case,
+                audit.summary
+            );
         }
     }
 

@@ -27,6 +27,11 @@ fn course(c: &str, name: &str, credits: Option<u16>, kind: CourseKind) -> PlanCo
     }
 }
 
+fn paired(mut c: PlanCourse, pair: u16) -> PlanCourse {
+    c.pair = Some(pair);
+    c
+}
+
 /// Every required/practical/thesis course, plus the electives' minimum credits.
 fn standard_requirement(courses: &[PlanCourse], elective_credits: u16) -> Requirement {
     let mut items: Vec<Requirement> = courses
@@ -104,6 +109,9 @@ fn politics() -> Vec<PlanCourse> {
     ]
 }
 
+/// 计算机应用基础 and its practical part: a theory/practical pair.
+pub const COMPUTER_PAIR: [&str; 2] = ["00018", "00019"];
+
 pub const FOOD_MEDICAL_COURSES: [&str; 7] = [
     "05747", "05748", "05749", "05750", "05751", "05752", "00988",
 ];
@@ -121,6 +129,8 @@ pub fn all() -> Vec<Plan> {
         course("00796", "商务英语翻译", Some(6), R),
         course("00797", "商务英语写作", Some(6), R),
         course("10424", "商务英语实践", Some(2), P),
+        paired(course("00018", "计算机应用基础", Some(2), R), 1),
+        paired(course("00019", "计算机应用基础（实践）", Some(2), P), 1),
         course("00054", "管理学原理", Some(4), E),
         course("00147", "人力资源管理（一）", Some(6), E),
         course("00098", "国际市场营销学", Some(6), E),

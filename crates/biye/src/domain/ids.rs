@@ -142,7 +142,7 @@ impl ResidentIdNo {
                     return Err(shape_err());
                 }
                 let expected = id_check_char(body.as_bytes());
-                if check.chars().next() != Some(expected) {
+                if !check.starts_with(expected) {
                     return Err(IdError::IdNoCheckDigit {
                         got: s.to_owned(),
                         expected,

@@ -2,6 +2,7 @@
 //! compiler keeps it so because nothing here imports `crate::db` or `crate::web`.
 
 pub mod application;
+pub mod audit;
 pub mod batch;
 pub mod candidate;
 pub mod ids;

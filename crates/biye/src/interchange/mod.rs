@@ -37,6 +37,9 @@ pub enum Kind {
     PriorEducation,
     Qualifications,
     Certificates,
+    SubstitutionRules,
+    ExemptionRules,
+    Prework,
 }
 
 impl Kind {
@@ -51,6 +54,9 @@ impl Kind {
             Kind::PriorEducation => "prior_education",
             Kind::Qualifications => "qualifications",
             Kind::Certificates => "certificates",
+            Kind::SubstitutionRules => "substitution_rules",
+            Kind::ExemptionRules => "exemption_rules",
+            Kind::Prework => "prework",
         }
     }
     pub fn label(self) -> &'static str {
@@ -64,6 +70,9 @@ impl Kind {
             Kind::PriorEducation => "前置学历",
             Kind::Qualifications => "证书",
             Kind::Certificates => "已发毕业证书",
+            Kind::SubstitutionRules => "顶替规则",
+            Kind::ExemptionRules => "免考规则",
+            Kind::Prework => "转考、免考、考籍更正",
         }
     }
 }
@@ -88,6 +97,9 @@ pub enum Records {
     PriorEducation(Vec<PriorEducationRecord>),
     Qualifications(Vec<QualificationRecord>),
     Certificates(Vec<CertificateRecord>),
+    SubstitutionRules(Vec<SubstitutionRuleRecord>),
+    ExemptionRules(Vec<ExemptionRuleRecord>),
+    Prework(Vec<PreworkRecord>),
 }
 
 impl Records {
@@ -102,6 +114,9 @@ impl Records {
             Records::PriorEducation(_) => Kind::PriorEducation,
             Records::Qualifications(_) => Kind::Qualifications,
             Records::Certificates(_) => Kind::Certificates,
+            Records::SubstitutionRules(_) => Kind::SubstitutionRules,
+            Records::ExemptionRules(_) => Kind::ExemptionRules,
+            Records::Prework(_) => Kind::Prework,
         }
     }
     pub fn len(&self) -> usize {
@@ -115,6 +130,9 @@ impl Records {
             Records::PriorEducation(v) => v.len(),
             Records::Qualifications(v) => v.len(),
             Records::Certificates(v) => v.len(),
+            Records::SubstitutionRules(v) => v.len(),
+            Records::ExemptionRules(v) => v.len(),
+            Records::Prework(v) => v.len(),
         }
     }
     pub fn is_empty(&self) -> bool {

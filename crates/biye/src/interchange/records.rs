@@ -6,6 +6,7 @@ use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
 use super::{from_line, Kind, Records};
+use crate::domain::audit::{PreworkKind, PreworkStatus};
 use crate::domain::candidate::{check_person_name, check_text, CandidateProfile};
 use crate::domain::level::{ethnicity_label, label_of, EDUCATION_LEVEL, POLITICAL_STATUS};
 use crate::domain::plan::Plan;
@@ -318,6 +319,123 @@ pub struct CertificateRecord {
     pub major_code: MajorCode,
     pub level: Level,
     pub issued_on: Date,
+    /// Courses this graduation counted (they cannot substitute again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub courses_used: Vec<CourseCode>,
+}
+
+/// 顶替 rule: passing every old course counts for the new one inside the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubstitutionRuleRecord {
+    pub old_codes: Vec<CourseCode>,
+    pub new_code: CourseCode,
+    pub valid_from: Date,
+    #[serde(default)]
+    pub valid_to: Option<Date>,
+}
+
+/// 免考 rule: a certificate (of at least `min_value`) exempts these courses together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptionRuleRecord {
+    pub certificate: String,
+    #[serde(default)]
+    pub min_value: Option<i64>,
+    pub course_codes: Vec<CourseCode>,
+}
+
+/// 前期工作: a transfer, exemption or record correction and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreworkRecord {
+    pub admission_no: AdmissionNo,
+    pub kind: PreworkKind,
+    pub status: PreworkStatus,
+    pub requested_at: DateTime,
+    #[serde(default)]
+    pub completed_at: Option<DateTime>,
+    /// Exemption: the certificate and the courses it exempts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub certificate: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub course_codes: Vec<CourseCode>,
+    /// Transfer: where the record comes from (province, old admission number).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub from_reference: String,
+    /// Record correction: which field, from what, to what.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub field: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub old_value: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub new_value: String,
+}
+
+const CORRECTION_FIELDS: [&str; 6] = [
+    "name",
+    "gender",
+    "id_no",
+    "id_upgrade",
+    "birth_date",
+    "other",
+];
+
+impl PreworkRecord {
+    fn check(&self) -> Result<(), String> {
+        if self.completed_at.is_some_and(|c| c < self.requested_at) {
+            return Err("completed_at（办结时间）早于 requested_at（申请时间）".into());
+        }
+        match self.kind {
+            PreworkKind::Exemption
+                if self.certificate.trim().is_empty() || self.course_codes.is_empty() =>
+            {
+                Err("免考须填写 certificate（证书）和 course_codes（免考课程）".into())
+            }
+            PreworkKind::Transfer if self.from_reference.trim().is_empty() => {
+                Err("转考须填写 from_reference（转出省份或原准考证号）".into())
+            }
+            PreworkKind::RecordCorrection if !CORRECTION_FIELDS.contains(&self.field.as_str()) => {
+                Err(format!(
+                    "考籍更正的 field 应为 {} 之一，收到“{}”",
+                    CORRECTION_FIELDS.join("、"),
+                    self.field
+                ))
+            }
+            PreworkKind::RecordCorrection if self.new_value.trim().is_empty() => {
+                Err("考籍更正须填写 new_value（更正后的值）".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The natural key within its kind.
+    pub fn key(&self) -> String {
+        match self.kind {
+            PreworkKind::Exemption => format!(
+                "{} exemption {} {}",
+                self.admission_no,
+                self.certificate,
+                join_codes(&self.course_codes)
+            ),
+            PreworkKind::Transfer => {
+                format!("{} transfer {}", self.admission_no, self.from_reference)
+            }
+            PreworkKind::RecordCorrection => format!(
+                "{} correction {} {}",
+                self.admission_no, self.field, self.new_value
+            ),
+        }
+    }
+}
+
+/// Course codes as the database stores a list of them.
+pub fn join_codes(codes: &[CourseCode]) -> String {
+    codes
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Accumulates the records of a file and refuses a key seen twice.
@@ -339,6 +457,9 @@ impl Builder {
             Kind::PriorEducation => Records::PriorEducation(Vec::new()),
             Kind::Qualifications => Records::Qualifications(Vec::new()),
             Kind::Certificates => Records::Certificates(Vec::new()),
+            Kind::SubstitutionRules => Records::SubstitutionRules(Vec::new()),
+            Kind::ExemptionRules => Records::ExemptionRules(Vec::new()),
+            Kind::Prework => Records::Prework(Vec::new()),
         };
         Self {
             records,
@@ -435,6 +556,40 @@ impl Builder {
                     ));
                 }
                 let k = r.certificate_no.clone();
+                v.push(r);
+                k
+            }
+            Records::SubstitutionRules(v) => {
+                let r: SubstitutionRuleRecord = from_line(text)?;
+                if r.old_codes.is_empty() {
+                    return Err("old_codes（被顶替课程）不能为空".into());
+                }
+                if r.valid_to.is_some_and(|to| to < r.valid_from) {
+                    return Err("valid_to（截止日期）早于 valid_from（起始日期）".into());
+                }
+                let k = format!(
+                    "{} {} {}",
+                    join_codes(&r.old_codes),
+                    r.new_code,
+                    r.valid_from
+                );
+                v.push(r);
+                k
+            }
+            Records::ExemptionRules(v) => {
+                let r: ExemptionRuleRecord = from_line(text)?;
+                check_text("证书", &r.certificate, 50)?;
+                if r.certificate.trim().is_empty() || r.course_codes.is_empty() {
+                    return Err("须填写 certificate（证书）和 course_codes（免考课程）".into());
+                }
+                let k = format!("{} {}", r.certificate, join_codes(&r.course_codes));
+                v.push(r);
+                k
+            }
+            Records::Prework(v) => {
+                let r: PreworkRecord = from_line(text)?;
+                r.check()?;
+                let k = r.key();
                 v.push(r);
                 k
             }

@@ -1,0 +1,339 @@
+//! What the graduation audit reads: a candidate's transcript, violations,
+//! prior education, certificates held and issued, and pre-work; the batch's
+//! substitution and exemption rules. One candidate at a time for pages, or
+//! the whole province streamed in candidate order for the bulk audit.
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::domain::audit::{
+    ExemptionRule, Facts, IssuedCertificate, Prework, PreworkKind, PreworkStatus, PriorEducation,
+    PriorStatus, Qualification, ScoreRow, SubstitutionRule, Violation,
+};
+use crate::domain::score::{Grade, Mark, ObtainedBy, ScoreStatus};
+use crate::domain::{CourseCode, Level, MajorCode, SchoolCode, Sitting};
+
+fn bad(col: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: format!("invalid stored value in {col}").into(),
+    }
+}
+
+fn codes(list: &str) -> Result<Vec<CourseCode>, sqlx::Error> {
+    list.split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| CourseCode::parse(c).map_err(|_| bad("course codes")))
+        .collect()
+}
+
+fn date<T: std::str::FromStr>(s: &str, col: &str) -> Result<T, sqlx::Error> {
+    s.parse().map_err(|_| bad(col))
+}
+
+pub async fn rules(
+    pool: &AnyPool,
+) -> Result<(Vec<SubstitutionRule>, Vec<ExemptionRule>), sqlx::Error> {
+    let subs = sqlx::query(
+        "SELECT old_codes, new_code, valid_from, valid_to FROM substitution_rules ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        let to: Option<String> = r.try_get(3)?;
+        Ok(SubstitutionRule {
+            old: codes(&r.try_get::<String, _>(0)?)?,
+            new: CourseCode::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("new_code"))?,
+            valid_from: date(&r.try_get::<String, _>(2)?, "valid_from")?,
+            valid_to: to.as_deref().map(|t| date(t, "valid_to")).transpose()?,
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let exemptions =
+        sqlx::query("SELECT certificate, min_value, course_codes FROM exemption_rules ORDER BY id")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExemptionRule {
+                    certificate: r.try_get(0)?,
+                    min_value: r.try_get(1)?,
+                    courses: codes(&r.try_get::<String, _>(2)?)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+    Ok((subs, exemptions))
+}
+
+const SCORE_COLUMNS: &str =
+    "candidate_id, course_code, course_name, sitting, obtained_by, score, grade, credits, \
+    status, major_code, examining_school_code";
+
+fn score(r: &AnyRow) -> Result<ScoreRow, sqlx::Error> {
+    let mark = match (
+        r.try_get::<Option<i64>, _>(5)?,
+        r.try_get::<Option<String>, _>(6)?,
+    ) {
+        (Some(s), _) => Mark::Score(u8::try_from(s).map_err(|_| bad("score"))?),
+        (None, Some(g)) => Mark::Grade(Grade::from_db(&g).ok_or_else(|| bad("grade"))?),
+        (None, None) => return Err(bad("score")),
+    };
+    let opt = |i: usize| r.try_get::<Option<String>, _>(i);
+    Ok(ScoreRow {
+        course: CourseCode::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("course_code"))?,
+        course_name: r.try_get(2)?,
+        sitting: Sitting::parse(&r.try_get::<String, _>(3)?).map_err(|_| bad("sitting"))?,
+        obtained_by: ObtainedBy::from_db(&r.try_get::<String, _>(4)?)
+            .ok_or_else(|| bad("obtained_by"))?,
+        mark,
+        credits: r
+            .try_get::<Option<i64>, _>(7)?
+            .and_then(|c| u16::try_from(c).ok()),
+        status: ScoreStatus::from_db(&r.try_get::<String, _>(8)?).ok_or_else(|| bad("status"))?,
+        major: opt(9)?
+            .map(|m| MajorCode::parse(&m))
+            .transpose()
+            .map_err(|_| bad("major_code"))?,
+        school: opt(10)?
+            .map(|s| SchoolCode::parse(&s))
+            .transpose()
+            .map_err(|_| bad("examining_school_code"))?,
+    })
+}
+
+fn prework_status(s: &str) -> Result<PreworkStatus, sqlx::Error> {
+    match s {
+        "requested" => Ok(PreworkStatus::Requested),
+        "approved" => Ok(PreworkStatus::Approved),
+        "rejected" => Ok(PreworkStatus::Rejected),
+        _ => Err(bad("status")),
+    }
+}
+
+/// Everything but the transcript, for the candidates given (all when `None`),
+/// keyed by candidate id. These tables are small next to `scores`.
+async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>, sqlx::Error> {
+    let mut out: HashMap<i64, Facts> = HashMap::new();
+    // Ordered by id so that single and bulk loads list things alike.
+    let filter = |sql: &str| match only {
+        Some(_) => format!("{sql} WHERE candidate_id = $1 ORDER BY id"),
+        None => format!("{sql} ORDER BY id"),
+    };
+    let fetch = |sql: String| async move {
+        let q = sqlx::query(&sql);
+        match only {
+            Some(id) => q.bind(id).fetch_all(pool).await,
+            None => q.fetch_all(pool).await,
+        }
+    };
+    for r in fetch(filter(
+        "SELECT candidate_id, sitting, description, deferred_until FROM violations",
+    ))
+    .await?
+    {
+        out.entry(r.try_get(0)?)
+            .or_default()
+            .violations
+            .push(Violation {
+                sitting: Sitting::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("sitting"))?,
+                description: r.try_get(2)?,
+                deferred_until: date(&r.try_get::<String, _>(3)?, "deferred_until")?,
+            });
+    }
+    for r in fetch(filter(
+        "SELECT candidate_id, category, verification, medical_related, registered_at, status FROM prior_educations",
+    ))
+    .await?
+    {
+        let status = match r.try_get::<String, _>(5)?.as_str() {
+            "registered" => PriorStatus::Registered,
+            "verified" => PriorStatus::Verified,
+            "rejected" => PriorStatus::Rejected,
+            _ => return Err(bad("status")),
+        };
+        out.entry(r.try_get(0)?).or_default().prior_education = Some(PriorEducation {
+            category: r.try_get(1)?,
+            pending_diploma: r.try_get::<String, _>(2)? == "pending_fresh_graduate",
+            medical_related: r.try_get::<i64, _>(3)? != 0,
+            registered_at: date(&r.try_get::<String, _>(4)?, "registered_at")?,
+            status,
+        });
+    }
+    for r in fetch(filter(
+        "SELECT candidate_id, kind, title, value, valid_until FROM candidate_certificates",
+    ))
+    .await?
+    {
+        let until: Option<String> = r.try_get(4)?;
+        out.entry(r.try_get(0)?)
+            .or_default()
+            .qualifications
+            .push(Qualification {
+                kind: r.try_get(1)?,
+                title: r.try_get(2)?,
+                value: r.try_get(3)?,
+                valid_until: until
+                    .as_deref()
+                    .map(|u| date(u, "valid_until"))
+                    .transpose()?,
+            });
+    }
+    for r in fetch(filter(
+        "SELECT candidate_id, certificate_no, major_code, level, issued_on, courses_used FROM certificates",
+    ))
+    .await?
+    {
+        out.entry(r.try_get(0)?).or_default().certificates.push(IssuedCertificate {
+            certificate_no: r.try_get(1)?,
+            major: MajorCode::parse(&r.try_get::<String, _>(2)?).map_err(|_| bad("major_code"))?,
+            level: Level::from_db(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("level"))?,
+            issued_on: date(&r.try_get::<String, _>(4)?, "issued_on")?,
+            courses_used: codes(&r.try_get::<String, _>(5)?)?,
+        });
+    }
+    let prework_sql = [
+        ("exemption", "SELECT candidate_id, status, requested_at, completed_at, certificate, course_codes FROM exemptions"),
+        ("transfer", "SELECT candidate_id, status, requested_at, completed_at, '', '' FROM transfers"),
+        ("record_correction", "SELECT candidate_id, status, requested_at, completed_at, '', '' FROM record_corrections"),
+    ];
+    for (kind, sql) in prework_sql {
+        for r in fetch(filter(sql)).await? {
+            let done: Option<String> = r.try_get(3)?;
+            out.entry(r.try_get(0)?).or_default().prework.push(Prework {
+                kind: match kind {
+                    "exemption" => PreworkKind::Exemption,
+                    "transfer" => PreworkKind::Transfer,
+                    _ => PreworkKind::RecordCorrection,
+                },
+                status: prework_status(&r.try_get::<String, _>(1)?)?,
+                requested_at: date(&r.try_get::<String, _>(2)?, "requested_at")?,
+                completed_at: done
+                    .as_deref()
+                    .map(|d| date(d, "completed_at"))
+                    .transpose()?,
+                certificate: r.try_get(4)?,
+                courses: codes(&r.try_get::<String, _>(5)?)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One candidate's facts.
+pub async fn facts(pool: &AnyPool, candidate_id: i64) -> Result<Facts, sqlx::Error> {
+    let mut f = extras(pool, Some(candidate_id))
+        .await?
+        .remove(&candidate_id)
+        .unwrap_or_default();
+    let sql = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE candidate_id = $1 ORDER BY id");
+    f.scores = sqlx::query(&sql)
+        .bind(candidate_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(score)
+        .collect::<Result<_, _>>()?;
+    Ok(f)
+}
+
+/// Calls `f` with the facts of every candidate in `ids` (ascending), reading
+/// the transcripts as one stream in candidate order.
+pub async fn for_each(
+    pool: &AnyPool,
+    ids: &[i64],
+    mut f: impl FnMut(usize, Facts),
+) -> Result<(), sqlx::Error> {
+    let mut extras = extras(pool, None).await?;
+    let sql = format!("SELECT {SCORE_COLUMNS} FROM scores ORDER BY candidate_id, id");
+    let mut rows = sqlx::query(&sql).fetch(pool);
+    let mut at = 0usize;
+    let mut current = Facts::default();
+    let mut emit =
+        |at: &mut usize, upto: i64, current: &mut Facts, f: &mut dyn FnMut(usize, Facts)| {
+            // Candidates before `upto` are complete.
+            while *at < ids.len() && ids[*at] < upto {
+                let mut facts = extras.remove(&ids[*at]).unwrap_or_default();
+                facts.scores = std::mem::take(&mut current.scores);
+                f(*at, facts);
+                *at += 1;
+            }
+        };
+    while let Some(r) = rows.try_next().await? {
+        let id: i64 = r.try_get(0)?;
+        if at < ids.len() && id > ids[at] {
+            emit(&mut at, id, &mut current, &mut f);
+        }
+        if at < ids.len() && id == ids[at] {
+            current.scores.push(score(&r)?);
+        }
+    }
+    emit(&mut at, i64::MAX, &mut current, &mut f);
+    Ok(())
+}
+
+/// Who a bulk audit covers.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The batch's applicants only (with the plan they applied under); `None`:
+    /// every candidate, under the plan of their registered major.
+    pub applicants_of: Option<String>,
+    pub office: Option<String>,
+}
+
+/// A candidate to audit, in ascending id order.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub id: i64,
+    pub admission_no: String,
+    pub name: String,
+    pub office_code: String,
+    /// The plan applied under; `None`: choose by major, school and group.
+    pub plan_id: Option<i64>,
+    pub major_code: String,
+    pub examining_school_code: String,
+    pub course_group: String,
+}
+
+pub async fn subjects(pool: &AnyPool, scope: &Scope) -> Result<Vec<Subject>, sqlx::Error> {
+    let rows =
+        match &scope.applicants_of {
+            Some(batch) => {
+                sqlx::query(
+                    "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
+                 COALESCE(c.major_code, ''), COALESCE(c.examining_school_code, ''), c.course_group \
+                 FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id \
+                 WHERE a.batch_code = $1 AND ($2 = '' OR a.office_code = $2) ORDER BY c.id",
+                )
+                .bind(batch)
+                .bind(scope.office.clone().unwrap_or_default())
+                .fetch_all(pool)
+                .await?
+            }
+            None => sqlx::query(
+                "SELECT id, admission_no, name, COALESCE(office_code, ''), CAST(NULL AS BIGINT), \
+                 COALESCE(major_code, ''), COALESCE(examining_school_code, ''), course_group \
+                 FROM candidates WHERE ($1 = '' OR office_code = $1) ORDER BY id",
+            )
+            .bind(scope.office.clone().unwrap_or_default())
+            .fetch_all(pool)
+            .await?,
+        };
+    rows.iter()
+        .map(|r| {
+            Ok(Subject {
+                id: r.try_get(0)?,
+                admission_no: r.try_get(1)?,
+                name: r.try_get(2)?,
+                office_code: r.try_get(3)?,
+                plan_id: r.try_get(4)?,
+                major_code: r.try_get(5)?,
+                examining_school_code: r.try_get(6)?,
+                course_group: r.try_get(7)?,
+            })
+        })
+        .collect()
+}

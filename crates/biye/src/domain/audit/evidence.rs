@@ -1,0 +1,174 @@
+//! Which plan courses a transcript covers, and by what: a passing score row,
+//! an approved exemption (with the rest of its certificate's theory/practical
+//! pair), or a substitution rule whose old courses are all passed and were
+//! not already used by an earlier graduation.
+
+use super::compiled::{code_number, Bits, CompiledPlan};
+use super::facts::{Context, Facts, PreworkKind, PreworkStatus};
+use crate::domain::plan::CourseKind;
+use crate::domain::score::ObtainedBy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Index into `Facts::scores`.
+    Row(usize),
+    /// Index into `Facts::prework`.
+    Exemption(usize),
+    /// Index into `Context::substitution_rules`.
+    Substitution(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Plan courses covered, by index.
+    pub passed: Bits,
+    /// Per plan course, what covers it.
+    pub source: Vec<Option<Source>>,
+    /// Practicals and theses passed only under another major or school.
+    pub foreign: Bits,
+}
+
+/// The first passing sitting is the one that counted; ties (the same sitting
+/// twice, e.g. an exam and a transferred row) go to the better mark, so the
+/// choice never depends on the order rows arrive in.
+fn rank(row: &super::facts::ScoreRow) -> (crate::domain::Sitting, u8, i16) {
+    let mark = match row.mark {
+        crate::domain::score::Mark::Score(s) => -i16::from(s),
+        crate::domain::score::Mark::Grade(g) => g as i16 - 100,
+    };
+    (row.sitting, row.obtained_by as u8, mark)
+}
+
+fn better(facts: &Facts, current: Option<Source>, row: usize) -> bool {
+    match current {
+        None | Some(Source::Substitution(_)) => true,
+        Some(Source::Row(old)) => rank(&facts.scores[row]) < rank(&facts.scores[old]),
+        Some(Source::Exemption(_)) => false,
+    }
+}
+
+pub fn resolve(plan: &CompiledPlan, facts: &Facts, ctx: &Context) -> Resolved {
+    let n = plan.courses.len();
+    let mut r = Resolved {
+        passed: Bits::default(),
+        source: vec![None; n],
+        foreign: Bits::default(),
+    };
+    let major = plan.plan.major_code.as_str();
+    let school = plan.plan.examining_school_code.as_str();
+    for (k, row) in facts.scores.iter().enumerate() {
+        if !row.counts() {
+            continue;
+        }
+        let Some(i) = plan.index(code_number(row.course.as_str())) else {
+            continue;
+        };
+        let bound = matches!(
+            plan.courses[i].kind,
+            CourseKind::Practical | CourseKind::Thesis
+        );
+        let elsewhere = row.obtained_by == ObtainedBy::Exam
+            && (row.major.as_ref().is_some_and(|m| m.as_str() != major)
+                || row.school.as_ref().is_some_and(|s| s.as_str() != school));
+        if bound && elsewhere {
+            r.foreign.insert(i);
+            continue;
+        }
+        if better(facts, r.source[i], k) {
+            r.source[i] = Some(Source::Row(k));
+            r.passed.insert(i);
+        }
+    }
+    for (k, p) in facts.prework.iter().enumerate() {
+        let done = p.kind == PreworkKind::Exemption
+            && p.status == PreworkStatus::Approved
+            && p.completed_at.is_some_and(|at| at < ctx.prework_due);
+        if !done {
+            continue;
+        }
+        for i in exempted(plan, p, ctx).iter() {
+            if r.source[i].is_none() || matches!(r.source[i], Some(Source::Substitution(_))) {
+                r.source[i] = Some(Source::Exemption(k));
+                r.passed.insert(i);
+            }
+        }
+    }
+    for (k, rule) in ctx.substitution_rules.iter().enumerate() {
+        let Some(i) = plan.index_of(rule.new.as_str()) else {
+            continue;
+        };
+        if r.passed.contains(i) || !substitution_applies(facts, ctx, k) {
+            continue;
+        }
+        r.source[i] = Some(Source::Substitution(k));
+        r.passed.insert(i);
+    }
+    r
+}
+
+/// Courses an approved exemption covers: those it names, plus the rest of
+/// any rule for its certificate that shares a course with it (a computer
+/// certificate exempts a theory course and its practical part together).
+pub fn exempted(plan: &CompiledPlan, p: &super::facts::Prework, ctx: &Context) -> Bits {
+    let mut out = Bits::default();
+    for c in &p.courses {
+        if let Some(i) = plan.index_of(c.as_str()) {
+            out.insert(i);
+        }
+    }
+    for rule in ctx
+        .exemption_rules
+        .iter()
+        .filter(|r| r.certificate == p.certificate)
+    {
+        if rule.courses.iter().any(|c| p.courses.contains(c)) {
+            for c in &rule.courses {
+                if let Some(i) = plan.index_of(c.as_str()) {
+                    out.insert(i);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Why a substitution rule does not apply, if it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubstitutionBlock {
+    OutsideWindow,
+    Missing(Vec<String>),
+    AlreadyUsed(Vec<String>),
+}
+
+pub fn substitution_block(facts: &Facts, ctx: &Context, k: usize) -> Option<SubstitutionBlock> {
+    let rule = &ctx.substitution_rules[k];
+    let day = ctx.graduation_date;
+    if day < rule.valid_from || rule.valid_to.is_some_and(|to| day > to) {
+        return Some(SubstitutionBlock::OutsideWindow);
+    }
+    let missing: Vec<String> = rule
+        .old
+        .iter()
+        .filter(|old| !facts.scores.iter().any(|s| s.counts() && &s.course == *old))
+        .map(|c| c.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Some(SubstitutionBlock::Missing(missing));
+    }
+    let used: Vec<String> = rule
+        .old
+        .iter()
+        .filter(|old| {
+            facts
+                .certificates
+                .iter()
+                .any(|c| c.courses_used.contains(old))
+        })
+        .map(|c| c.to_string())
+        .collect();
+    (!used.is_empty()).then_some(SubstitutionBlock::AlreadyUsed(used))
+}
+
+fn substitution_applies(facts: &Facts, ctx: &Context, k: usize) -> bool {
+    substitution_block(facts, ctx, k).is_none()
+}
