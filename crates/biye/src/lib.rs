@@ -10,5 +10,6 @@ pub mod domain;
 pub mod interchange;
 pub mod jobs;
 pub mod passwords;
+pub mod prediction;
 pub mod storage;
 pub mod web;

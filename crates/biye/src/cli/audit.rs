@@ -3,7 +3,6 @@
 //! every applicant (or every candidate) and writes one CSV row each, so an
 //! office can see who can graduate and what the others lack.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,9 +12,9 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{self, transcripts};
-use crate::domain::audit::{evaluate, explain, Audit, CompiledPlan, Context, Outcome, Verdict};
-use crate::domain::plan::Plan;
+use crate::domain::audit::{evaluate, Audit, Context, Outcome, Verdict};
 use crate::domain::{Batch, BatchCode};
+use crate::prediction::{self, Plans};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -57,16 +56,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .context("数据库中没有批次")?,
     };
     let clock = super::serve::clock(config, &db).await?;
-    let (substitution_rules, exemption_rules) = transcripts::rules(pool).await?;
-    let ctx = Context {
-        graduation_date: batch.graduation_date,
-        prework_due: batch.prework_due,
-        prior_education_due: batch.prior_education_due,
-        prior_education_supplement_due: batch.prior_education_supplement_due,
-        as_of: clock.civil_now(),
-        substitution_rules,
-        exemption_rules,
-    };
+    let ctx = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;
     let code = match &args.candidate {
         Some(a) => one(pool, &plans, &ctx, &batch, a, args.json).await?,
@@ -74,48 +64,6 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     };
     db.close().await;
     Ok(code)
-}
-
-/// Every plan, compiled, with the lookups the audit needs.
-struct Plans {
-    by_id: HashMap<i64, usize>,
-    compiled: Vec<CompiledPlan>,
-}
-
-impl Plans {
-    async fn load(pool: &sqlx::AnyPool) -> anyhow::Result<Plans> {
-        let mut by_id = HashMap::new();
-        let mut compiled = Vec::new();
-        for (id, plan) in db::plans::all(pool).await? {
-            let c = CompiledPlan::compile(&plan)
-                .with_context(|| format!("计划 {} {}", plan.major_code, plan.major_name))?;
-            by_id.insert(id.0, compiled.len());
-            compiled.push(c);
-        }
-        Ok(Plans { by_id, compiled })
-    }
-
-    /// The plan applied under, or the newest version of the registered
-    /// major's plan in force on the graduation date.
-    fn choose(&self, s: &transcripts::Subject, ctx: &Context) -> Option<&CompiledPlan> {
-        if let Some(id) = s.plan_id {
-            return self.by_id.get(&id).map(|&i| &self.compiled[i]);
-        }
-        let in_force = |p: &Plan| {
-            p.valid_from <= ctx.graduation_date
-                && p.valid_to.is_none_or(|t| t >= ctx.graduation_date)
-        };
-        self.compiled
-            .iter()
-            .filter(|c| {
-                let p = &c.plan;
-                p.major_code.as_str() == s.major_code
-                    && p.examining_school_code.as_str() == s.examining_school_code
-                    && p.course_group == s.course_group
-                    && in_force(p)
-            })
-            .max_by_key(|c| c.plan.version)
-    }
 }
 
 async fn one(
@@ -127,37 +75,13 @@ async fn one(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let no = crate::domain::AdmissionNo::parse(admission_no)?;
-    let (id, _) = db::candidates::get_by_admission_no(pool, &no)
-        .await?
-        .with_context(|| format!("考生 {no} 不存在"))?;
-    let scope = transcripts::Scope {
-        applicants_of: None,
-        office: None,
-    };
-    let subject = transcripts::subjects(pool, &scope)
-        .await?
-        .into_iter()
-        .find(|s| s.id == id.0)
-        .context("考生不存在")?;
-    let plan = plans.choose(&subject, ctx).with_context(|| {
-        format!(
-            "找不到考生报考专业 {} 主考学校 {} 在 {} 有效的考试计划",
-            subject.major_code, subject.examining_school_code, ctx.graduation_date
-        )
-    })?;
-    let facts = transcripts::facts(pool, id.0).await?;
-    let e = evaluate(plan, &facts, ctx);
-    let audit = explain(plan, &facts, ctx, &e);
+    let p = prediction::predict(pool, plans, ctx, batch, no.as_str()).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&audit)?);
+        println!("{}", serde_json::to_string_pretty(&p.audit)?);
     } else {
-        print_audit(&subject, &batch.name, &audit);
+        print_audit(&p.subject, &batch.name, &p.audit);
     }
-    Ok(if audit.verdict == Verdict::Graduates {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if p.audit.verdict == Verdict::Graduates { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn print_audit(s: &transcripts::Subject, batch: &str, a: &Audit) {

@@ -105,6 +105,47 @@ fn score(r: &AnyRow) -> Result<ScoreRow, sqlx::Error> {
     })
 }
 
+/// Each candidate's transcript as one row: `course|sitting|obtained_by|score|
+/// grade|status|major|school` joined by `;`. Two hundred thousand rows
+/// instead of two million is what makes a province-wide audit fast: the
+/// database driver's cost is per row, not per byte. `string_agg` is standard
+/// in PostgreSQL and in SQLite since 3.44.
+const BULK_TRANSCRIPTS: &str = "SELECT candidate_id, string_agg(course_code || '|' || sitting || '|' || obtained_by \
+    || '|' || COALESCE(CAST(score AS TEXT), '') || '|' || COALESCE(grade, '') || '|' || status || '|' \
+    || COALESCE(major_code, '') || '|' || COALESCE(examining_school_code, ''), ';') \
+    FROM scores GROUP BY candidate_id ORDER BY candidate_id";
+
+/// Parses one row of [`BULK_TRANSCRIPTS`]. Names and credits are left out:
+/// the audit takes both from the plan.
+fn transcript(lines: &str) -> Result<Vec<ScoreRow>, sqlx::Error> {
+    lines
+        .split(';')
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split('|').collect();
+            let [course, sitting, by, score, grade, status, major, school] = f[..] else {
+                return Err(bad("transcript"));
+            };
+            let mark = match (score, grade) {
+                ("", g) => Mark::Grade(Grade::from_db(g).ok_or_else(|| bad("grade"))?),
+                (s, _) => Mark::Score(s.parse().map_err(|_| bad("score"))?),
+            };
+            let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+            Ok(ScoreRow {
+                course: CourseCode::parse(course).map_err(|_| bad("course_code"))?,
+                course_name: String::new(),
+                sitting: Sitting::parse(sitting).map_err(|_| bad("sitting"))?,
+                obtained_by: ObtainedBy::from_db(by).ok_or_else(|| bad("obtained_by"))?,
+                mark,
+                credits: None,
+                status: ScoreStatus::from_db(status).ok_or_else(|| bad("status"))?,
+                major: opt(major).map(|m| MajorCode::parse(&m)).transpose().map_err(|_| bad("major_code"))?,
+                school: opt(school).map(|s| SchoolCode::parse(&s)).transpose().map_err(|_| bad("examining_school_code"))?,
+            })
+        })
+        .collect()
+}
+
 fn prework_status(s: &str) -> Result<PreworkStatus, sqlx::Error> {
     match s {
         "requested" => Ok(PreworkStatus::Requested),
@@ -242,36 +283,31 @@ pub async fn facts(pool: &AnyPool, candidate_id: i64) -> Result<Facts, sqlx::Err
 
 /// Calls `f` with the facts of every candidate in `ids` (ascending), reading
 /// the transcripts as one stream in candidate order.
-pub async fn for_each(
-    pool: &AnyPool,
-    ids: &[i64],
-    mut f: impl FnMut(usize, Facts),
-) -> Result<(), sqlx::Error> {
+pub async fn for_each(pool: &AnyPool, ids: &[i64], mut f: impl FnMut(usize, Facts)) -> Result<(), sqlx::Error> {
     let mut extras = extras(pool, None).await?;
-    let sql = format!("SELECT {SCORE_COLUMNS} FROM scores ORDER BY candidate_id, id");
-    let mut rows = sqlx::query(&sql).fetch(pool);
+    let mut rows = sqlx::query(BULK_TRANSCRIPTS).fetch(pool);
     let mut at = 0usize;
-    let mut current = Facts::default();
-    let mut emit =
-        |at: &mut usize, upto: i64, current: &mut Facts, f: &mut dyn FnMut(usize, Facts)| {
-            // Candidates before `upto` are complete.
-            while *at < ids.len() && ids[*at] < upto {
-                let mut facts = extras.remove(&ids[*at]).unwrap_or_default();
-                facts.scores = std::mem::take(&mut current.scores);
-                f(*at, facts);
-                *at += 1;
-            }
-        };
+    let mut take = |at: usize, scores: Vec<ScoreRow>| {
+        let mut facts = extras.remove(&ids[at]).unwrap_or_default();
+        facts.scores = scores;
+        f(at, facts);
+    };
     while let Some(r) = rows.try_next().await? {
         let id: i64 = r.try_get(0)?;
-        if at < ids.len() && id > ids[at] {
-            emit(&mut at, id, &mut current, &mut f);
+        // Candidates without any score row come between the transcripts.
+        while at < ids.len() && ids[at] < id {
+            take(at, Vec::new());
+            at += 1;
         }
-        if at < ids.len() && id == ids[at] {
-            current.scores.push(score(&r)?);
+        if at < ids.len() && ids[at] == id {
+            take(at, transcript(&r.try_get::<String, _>(1)?)?);
+            at += 1;
         }
     }
-    emit(&mut at, i64::MAX, &mut current, &mut f);
+    while at < ids.len() {
+        take(at, Vec::new());
+        at += 1;
+    }
     Ok(())
 }
 
@@ -299,29 +335,44 @@ pub struct Subject {
 }
 
 pub async fn subjects(pool: &AnyPool, scope: &Scope) -> Result<Vec<Subject>, sqlx::Error> {
-    let rows =
-        match &scope.applicants_of {
-            Some(batch) => {
-                sqlx::query(
-                    "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
+    query_subjects(pool, scope, "").await
+}
+
+/// One candidate by admission number, if in scope.
+pub async fn subject(pool: &AnyPool, scope: &Scope, admission_no: &str) -> Result<Option<Subject>, sqlx::Error> {
+    Ok(query_subjects(pool, scope, admission_no).await?.into_iter().next())
+}
+
+async fn query_subjects(pool: &AnyPool, scope: &Scope, admission_no: &str) -> Result<Vec<Subject>, sqlx::Error> {
+    let office = scope.office.clone().unwrap_or_default();
+    let rows = match &scope.applicants_of {
+        Some(batch) => {
+            sqlx::query(
+                "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
                  COALESCE(c.major_code, ''), COALESCE(c.examining_school_code, ''), c.course_group \
                  FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id \
-                 WHERE a.batch_code = $1 AND ($2 = '' OR a.office_code = $2) ORDER BY c.id",
-                )
-                .bind(batch)
-                .bind(scope.office.clone().unwrap_or_default())
-                .fetch_all(pool)
-                .await?
-            }
-            None => sqlx::query(
+                 WHERE a.batch_code = $1 AND ($2 = '' OR a.office_code = $2) \
+                 AND ($3 = '' OR c.admission_no = $3) ORDER BY c.id",
+            )
+            .bind(batch)
+            .bind(office)
+            .bind(admission_no)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
                 "SELECT id, admission_no, name, COALESCE(office_code, ''), CAST(NULL AS BIGINT), \
                  COALESCE(major_code, ''), COALESCE(examining_school_code, ''), course_group \
-                 FROM candidates WHERE ($1 = '' OR office_code = $1) ORDER BY id",
+                 FROM candidates WHERE ($1 = '' OR office_code = $1) AND ($2 = '' OR admission_no = $2) \
+                 ORDER BY id",
             )
-            .bind(scope.office.clone().unwrap_or_default())
+            .bind(office)
+            .bind(admission_no)
             .fetch_all(pool)
-            .await?,
-        };
+            .await?
+        }
+    };
     rows.iter()
         .map(|r| {
             Ok(Subject {
