@@ -3,14 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::bad;
 use crate::domain::{Batch, BatchCode, Window};
-
-fn bad(col: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: col.into(),
-        source: format!("invalid stored value in {col}").into(),
-    }
-}
 
 fn batch(row: &AnyRow) -> Result<Batch, sqlx::Error> {
     let dt = |i: usize, col: &str| -> Result<jiff::civil::DateTime, sqlx::Error> {

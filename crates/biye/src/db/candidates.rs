@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use super::bad;
 use crate::domain::candidate::CandidateProfile;
 use crate::domain::{AdmissionNo, CandidateId, Gender, IdType, MajorCode, OfficeCode, SchoolCode};
 
@@ -34,13 +35,6 @@ pub async fn find_login(pool: &AnyPool, login: &str) -> Result<Vec<CandidateLogi
 const PROFILE_COLUMNS: &str = "admission_no, name, gender, id_type, id_no, birth_date, ethnicity, \
     political_status, native_place, education_level, occupation, employer, phone, address, \
     office_code, major_code, examining_school_code, course_group";
-
-fn bad(col: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: col.into(),
-        source: format!("invalid stored value in {col}").into(),
-    }
-}
 
 fn profile(row: &AnyRow) -> Result<CandidateProfile, sqlx::Error> {
     let text = |i: usize| row.try_get::<String, _>(i);

@@ -131,6 +131,15 @@ pub fn timestamp(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A stored value that does not parse: the database holds something no
+/// migration or import could have written.
+pub(crate) fn bad(col: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: format!("invalid stored value in {col}").into(),
+    }
+}
+
 /// Reads a boolean stored as 0/1.
 pub fn flag(v: i64) -> bool {
     v != 0

@@ -9,19 +9,13 @@ use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::bad;
 use crate::domain::audit::{
     ExemptionRule, Facts, IssuedCertificate, Prework, PreworkKind, PreworkStatus, PriorEducation,
     PriorStatus, Qualification, ScoreRow, SubstitutionRule, Violation,
 };
 use crate::domain::score::{Grade, Mark, ObtainedBy, ScoreStatus};
 use crate::domain::{CourseCode, Level, MajorCode, SchoolCode, Sitting};
-
-fn bad(col: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: col.into(),
-        source: format!("invalid stored value in {col}").into(),
-    }
-}
 
 fn codes(list: &str) -> Result<Vec<CourseCode>, sqlx::Error> {
     list.split(',')
