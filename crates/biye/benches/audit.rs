@@ -4,7 +4,7 @@
 //! separately (see docs/benchmarks.md).
 //!
 //! ```sh
-//! taskset -c 0 cargo bench -p biye --bench audit
+//! taskset -c 0 cargo bench --workspace --bench audit
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -16,7 +16,11 @@ pub enum PredictionError {
     #[error("考生 {0} 不存在")]
     NoCandidate(String),
     #[error("找不到专业 {major}、主考学校 {school} 在 {date} 有效的考试计划")]
-    NoPlan { major: String, school: String, date: jiff::civil::Date },
+    NoPlan {
+        major: String,
+        school: String,
+        date: jiff::civil::Date,
+    },
     #[error("考试计划有误：{0}")]
     Plan(#[from] CompileError),
     #[error("数据库错误：{0}")]
@@ -24,7 +28,11 @@ pub enum PredictionError {
 }
 
 /// The batch's dates and the rules in force, as the audit needs them.
-pub async fn context(pool: &AnyPool, batch: &Batch, as_of: jiff::civil::DateTime) -> Result<Context, sqlx::Error> {
+pub async fn context(
+    pool: &AnyPool,
+    batch: &Batch,
+    as_of: jiff::civil::DateTime,
+) -> Result<Context, sqlx::Error> {
     let (substitution_rules, exemption_rules) = transcripts::rules(pool).await?;
     Ok(Context {
         graduation_date: batch.graduation_date,
@@ -60,8 +68,10 @@ impl Plans {
         if let Some(id) = s.plan_id {
             return self.by_id.get(&id).map(|&i| &self.compiled[i]);
         }
-        let in_force =
-            |p: &Plan| p.valid_from <= ctx.graduation_date && p.valid_to.is_none_or(|t| t >= ctx.graduation_date);
+        let in_force = |p: &Plan| {
+            p.valid_from <= ctx.graduation_date
+                && p.valid_to.is_none_or(|t| t >= ctx.graduation_date)
+        };
         self.compiled
             .iter()
             .filter(|c| {
@@ -92,8 +102,14 @@ pub async fn predict(
     batch: &Batch,
     admission_no: &str,
 ) -> Result<Prediction, PredictionError> {
-    let applicants = transcripts::Scope { applicants_of: Some(batch.code.to_string()), office: None };
-    let everyone = transcripts::Scope { applicants_of: None, office: None };
+    let applicants = transcripts::Scope {
+        applicants_of: Some(batch.code.to_string()),
+        office: None,
+    };
+    let everyone = transcripts::Scope {
+        applicants_of: None,
+        office: None,
+    };
     let mut subject = None;
     for scope in [applicants, everyone] {
         subject = transcripts::subject(pool, &scope, admission_no).await?;
@@ -102,13 +118,21 @@ pub async fn predict(
         }
     }
     let subject = subject.ok_or_else(|| PredictionError::NoCandidate(admission_no.to_owned()))?;
-    let plan = plans.choose(&subject, ctx).cloned().ok_or_else(|| PredictionError::NoPlan {
-        major: subject.major_code.clone(),
-        school: subject.examining_school_code.clone(),
-        date: ctx.graduation_date,
-    })?;
+    let plan = plans
+        .choose(&subject, ctx)
+        .cloned()
+        .ok_or_else(|| PredictionError::NoPlan {
+            major: subject.major_code.clone(),
+            school: subject.examining_school_code.clone(),
+            date: ctx.graduation_date,
+        })?;
     let facts = transcripts::facts(pool, subject.id).await?;
     let e = evaluate(&plan, &facts, ctx);
     let audit = explain(&plan, &facts, ctx, &e);
-    Ok(Prediction { subject, plan, facts, audit })
+    Ok(Prediction {
+        subject,
+        plan,
+        facts,
+        audit,
+    })
 }

@@ -17,16 +17,9 @@ async fn context(app: &TestApp) -> Context {
         .await
         .unwrap()
         .expect("the demo batch");
-    let (substitution_rules, exemption_rules) = transcripts::rules(pool).await.unwrap();
-    Context {
-        graduation_date: batch.graduation_date,
-        prework_due: batch.prework_due,
-        prior_education_due: batch.prior_education_due,
-        prior_education_supplement_due: batch.prior_education_supplement_due,
-        as_of: "2023-06-15T09:00".parse().unwrap(),
-        substitution_rules,
-        exemption_rules,
-    }
+    biye::prediction::context(pool, &batch, "2023-06-15T09:00".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! `biye photo bench`. Run on one core for the targets' conditions:
 //!
 //! ```sh
-//! taskset -c 0 cargo bench -p photo
+//! taskset -c 0 cargo bench --workspace --bench photo
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion};

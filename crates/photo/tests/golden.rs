@@ -7,7 +7,7 @@
 //! Regenerate after an intended change, then review the diff:
 //!
 //! ```sh
-//! UPDATE_GOLDEN=1 cargo test -p photo --test golden
+//! UPDATE_GOLDEN=1 cargo test --workspace --test golden
 //! git diff crates/photo/tests/golden/
 //! ```
 

@@ -81,7 +81,11 @@ async fn one(
     } else {
         print_audit(&p.subject, &batch.name, &p.audit);
     }
-    Ok(if p.audit.verdict == Verdict::Graduates { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if p.audit.verdict == Verdict::Graduates {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_audit(s: &transcripts::Subject, batch: &str, a: &Audit) {

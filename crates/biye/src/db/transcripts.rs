@@ -133,8 +133,14 @@ fn transcript(lines: &str) -> Result<Vec<ScoreRow>, sqlx::Error> {
                 mark,
                 credits: None,
                 status: ScoreStatus::from_db(status).ok_or_else(|| bad("status"))?,
-                major: opt(major).map(|m| MajorCode::parse(&m)).transpose().map_err(|_| bad("major_code"))?,
-                school: opt(school).map(|s| SchoolCode::parse(&s)).transpose().map_err(|_| bad("examining_school_code"))?,
+                major: opt(major)
+                    .map(|m| MajorCode::parse(&m))
+                    .transpose()
+                    .map_err(|_| bad("major_code"))?,
+                school: opt(school)
+                    .map(|s| SchoolCode::parse(&s))
+                    .transpose()
+                    .map_err(|_| bad("examining_school_code"))?,
             })
         })
         .collect()
@@ -277,7 +283,11 @@ pub async fn facts(pool: &AnyPool, candidate_id: i64) -> Result<Facts, sqlx::Err
 
 /// Calls `f` with the facts of every candidate in `ids` (ascending), reading
 /// the transcripts as one stream in candidate order.
-pub async fn for_each(pool: &AnyPool, ids: &[i64], mut f: impl FnMut(usize, Facts)) -> Result<(), sqlx::Error> {
+pub async fn for_each(
+    pool: &AnyPool,
+    ids: &[i64],
+    mut f: impl FnMut(usize, Facts),
+) -> Result<(), sqlx::Error> {
     let mut extras = extras(pool, None).await?;
     let mut rows = sqlx::query(BULK_TRANSCRIPTS).fetch(pool);
     let mut at = 0usize;
@@ -333,11 +343,22 @@ pub async fn subjects(pool: &AnyPool, scope: &Scope) -> Result<Vec<Subject>, sql
 }
 
 /// One candidate by admission number, if in scope.
-pub async fn subject(pool: &AnyPool, scope: &Scope, admission_no: &str) -> Result<Option<Subject>, sqlx::Error> {
-    Ok(query_subjects(pool, scope, admission_no).await?.into_iter().next())
+pub async fn subject(
+    pool: &AnyPool,
+    scope: &Scope,
+    admission_no: &str,
+) -> Result<Option<Subject>, sqlx::Error> {
+    Ok(query_subjects(pool, scope, admission_no)
+        .await?
+        .into_iter()
+        .next())
 }
 
-async fn query_subjects(pool: &AnyPool, scope: &Scope, admission_no: &str) -> Result<Vec<Subject>, sqlx::Error> {
+async fn query_subjects(
+    pool: &AnyPool,
+    scope: &Scope,
+    admission_no: &str,
+) -> Result<Vec<Subject>, sqlx::Error> {
     let office = scope.office.clone().unwrap_or_default();
     let rows = match &scope.applicants_of {
         Some(batch) => {
