@@ -11,5 +11,7 @@ pub mod interchange;
 pub mod jobs;
 pub mod passwords;
 pub mod prediction;
+pub mod printing;
+pub mod signing;
 pub mod storage;
 pub mod web;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod demo;
 pub mod export;
+pub mod form;
 pub mod import;
 pub mod migrate;
 pub mod photo;
@@ -44,6 +45,8 @@ pub enum Command {
     Photo(photo::Args),
     /// Graduation prediction (毕业预测): one candidate's explanation, or a whole batch as CSV.
     Audit(audit::Args),
+    /// Print the registration form (毕业生登记表) as PDF: one candidate, or a batch.
+    Form(form::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -55,6 +58,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Migrate => migrate::run(&cli.config).await,
         Command::Photo(args) => photo::run(args),
         Command::Audit(args) => audit::run(&cli.config, args).await,
+        Command::Form(args) => form::run(&cli.config, args).await,
     }
 }
 

@@ -52,11 +52,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
 pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
     let storage = Storage::open(&config.object_store_url)?;
     let clock = clock(config, &db).await?;
-    let secret = match &config.session_secret {
-        Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
-        Some(_) => anyhow::bail!("BIYE_SESSION_SECRET 至少需要 32 个字符"),
-        None => stored_secret(&db).await?,
-    };
+    let secret = secret(config, &db).await?;
     Ok(AppState {
         db,
         storage,
@@ -80,6 +76,15 @@ pub async fn clock(config: &Config, db: &Db) -> anyhow::Result<Clock> {
         None if demo => Clock::starting_at(tz, DEMO_NOW.parse()?)?,
         None => Clock::real(tz),
     })
+}
+
+/// The signing secret: configured, or generated once and kept in the database.
+pub async fn secret(config: &Config, db: &Db) -> anyhow::Result<Vec<u8>> {
+    match &config.session_secret {
+        Some(s) if s.len() >= 32 => Ok(s.as_bytes().to_vec()),
+        Some(_) => anyhow::bail!("BIYE_SESSION_SECRET 至少需要 32 个字符"),
+        None => stored_secret(db).await,
+    }
 }
 
 async fn stored_secret(db: &Db) -> anyhow::Result<Vec<u8>> {

@@ -5,11 +5,13 @@
 //! Error policy: repository functions return `sqlx::Error`; callers that turn a
 //! unique violation into a user-facing message use [`is_unique_violation`].
 
+pub mod applications;
 pub mod audit;
 pub mod batches;
 pub mod candidates;
 pub mod import;
 pub mod migrate;
+pub mod photos;
 pub mod plans;
 pub mod reference;
 pub mod sessions;

@@ -25,6 +25,19 @@ pub async fn offices(pool: &AnyPool) -> Result<Vec<Office>, sqlx::Error> {
         .collect()
 }
 
+/// An office as the notice writes it, 韶关市区（0201）; the bare code when no
+/// such office exists.
+pub async fn office_label(pool: &AnyPool, code: &str) -> Result<String, sqlx::Error> {
+    let row = sqlx::query("SELECT name FROM offices WHERE code = $1")
+        .bind(code)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match row {
+        Some(r) => format!("{}（{code}）", r.try_get::<String, _>(0)?),
+        None => code.to_owned(),
+    })
+}
+
 pub async fn meta(pool: &AnyPool, key: &str) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT value FROM app_meta WHERE key = $1")
         .bind(key)

@@ -34,13 +34,8 @@ async fn dashboard(
     let me = db::staff::get(state.db.pool(), staff.id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let offices = db::reference::offices(state.db.pool()).await?;
     let scope = match &staff.office {
-        Some(code) => offices
-            .iter()
-            .find(|o| o.code == code.as_str())
-            .map(|o| format!("{}（{}）", o.name, o.code))
-            .unwrap_or_else(|| code.to_string()),
+        Some(code) => db::reference::office_label(state.db.pool(), code.as_str()).await?,
         None => "全省".to_owned(),
     };
     render(&Dashboard {

@@ -1,0 +1,42 @@
+//! Graduation applications (毕业申请): reading one candidate's application in
+//! a batch. Writes go through the application journey, which moves the state
+//! only by `ApplicationState::next`.
+
+use sqlx::{AnyPool, Row};
+
+use crate::domain::{ApplicationState, CandidateId};
+
+/// What the form printer and the office lookup need of an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSummary {
+    pub id: i64,
+    pub office_code: String,
+    pub form_type: String,
+    pub state: ApplicationState,
+}
+
+/// The candidate's application in the batch, if they applied.
+pub async fn find(
+    pool: &AnyPool,
+    candidate: CandidateId,
+    batch_code: &str,
+) -> Result<Option<ApplicationSummary>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, office_code, form_type, state FROM graduation_applications \
+         WHERE candidate_id = $1 AND batch_code = $2",
+    )
+    .bind(candidate.0)
+    .bind(batch_code)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        let state: String = r.try_get(3)?;
+        Ok(ApplicationSummary {
+            id: r.try_get(0)?,
+            office_code: r.try_get(1)?,
+            form_type: r.try_get(2)?,
+            state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
+        })
+    })
+    .transpose()
+}
