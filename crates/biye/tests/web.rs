@@ -59,7 +59,7 @@ async fn candidate_signs_in_by_admission_or_id_number() {
         let (status, headers, _) = app.get("/me").await;
         assert_eq!(
             (status, headers["location"].to_str().unwrap()),
-            (StatusCode::SEE_OTHER, "/login")
+            (StatusCode::SEE_OTHER, "/login?next=%2Fme")
         );
         let login = profile.id_no.to_ascii_lowercase();
         let (status, _, _) = app
@@ -143,12 +143,12 @@ async fn every_role_is_kept_to_its_own_pages() {
         let (s, h, _) = app.get("/me").await;
         assert_eq!(
             (s, h["location"].to_str().unwrap()),
-            (StatusCode::SEE_OTHER, "/login")
+            (StatusCode::SEE_OTHER, "/login?next=%2Fme")
         );
         let (s, h, _) = app.get("/staff").await;
         assert_eq!(
             (s, h["location"].to_str().unwrap()),
-            (StatusCode::SEE_OTHER, "/staff/login")
+            (StatusCode::SEE_OTHER, "/staff/login?next=%2Fstaff")
         );
 
         // A candidate cannot open staff pages.
@@ -166,6 +166,7 @@ async fn every_role_is_kept_to_its_own_pages() {
         // Each staff role signs in, sees its scope, and cannot open candidate pages.
         for (user, scope) in [
             ("sg0201", "韶关市区（0201）"),
+            ("lc0202", "乐昌市（0202）"),
             ("gdsk", "全省"),
             ("admin", "全省"),
         ] {

@@ -57,12 +57,20 @@ pub async fn load(db: &Db, candidates: usize, seed: u64) -> anyhow::Result<Vec<A
         .execute(&mut *tx)
         .await?;
     let office = OfficeCode::parse("0201")?;
+    // A second city office whose reviewer must not see 0201's candidates.
+    let other_office = OfficeCode::parse("0202")?;
     let staff = [
         (
             "sg0201",
             "韶关市区审核员",
             StaffRole::CityReviewer,
             Some(&office),
+        ),
+        (
+            "lc0202",
+            "乐昌市审核员",
+            StaffRole::CityReviewer,
+            Some(&other_office),
         ),
         ("gdsk", "省考办审核员", StaffRole::ProvincialReviewer, None),
         ("admin", "系统管理员", StaffRole::Admin, None),
@@ -71,7 +79,7 @@ pub async fn load(db: &Db, candidates: usize, seed: u64) -> anyhow::Result<Vec<A
     for (username, name, role, office) in staff {
         db::staff::upsert(&mut tx, username, name, &password_hash, role, office).await?;
         accounts.push(Account {
-            who: role.label().to_owned(),
+            who: name.to_owned(),
             login: username.to_owned(),
         });
     }

@@ -2,7 +2,7 @@
 //! user name; both with a password checked against an argon2id hash.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -30,6 +30,8 @@ struct LoginPage {
     csrf: String,
     staff: bool,
     login: String,
+    /// The page to return to, carried through the form.
+    next: String,
     error: Option<String>,
 }
 
@@ -37,22 +39,40 @@ struct LoginPage {
 struct LoginForm {
     login: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
-async fn candidate_form(CsrfToken(csrf): CsrfToken) -> WebResult<impl IntoResponse> {
+/// `?next=` of the login page; anything unreadable is simply ignored.
+fn next_of(query: Option<&str>) -> String {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "next")
+        .and_then(|(_, v)| session::local_path(&v).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn candidate_form(
+    CsrfToken(csrf): CsrfToken,
+    RawQuery(q): RawQuery,
+) -> WebResult<impl IntoResponse> {
     render(&LoginPage {
         csrf,
         staff: false,
         login: String::new(),
+        next: next_of(q.as_deref()),
         error: None,
     })
 }
 
-async fn staff_form(CsrfToken(csrf): CsrfToken) -> WebResult<impl IntoResponse> {
+async fn staff_form(
+    CsrfToken(csrf): CsrfToken,
+    RawQuery(q): RawQuery,
+) -> WebResult<impl IntoResponse> {
     render(&LoginPage {
         csrf,
         staff: true,
         login: String::new(),
+        next: next_of(q.as_deref()),
         error: None,
     })
 }
@@ -68,11 +88,14 @@ async fn verify(password: String, hash: Option<String>) -> WebResult<bool> {
     .map_err(|e| WebError::Internal(e.into()))
 }
 
-fn failed(csrf: String, staff: bool, login: String, message: &str) -> WebResult<Response> {
+fn failed(csrf: String, staff: bool, form: LoginForm, message: &str) -> WebResult<Response> {
     let page = render(&LoginPage {
         csrf,
         staff,
-        login,
+        login: form.login,
+        next: session::local_path(&form.next)
+            .unwrap_or_default()
+            .to_owned(),
         error: Some(message.to_owned()),
     })?;
     Ok((StatusCode::UNAUTHORIZED, page).into_response())
@@ -93,19 +116,20 @@ async fn candidate_login(
         return failed(
             csrf,
             false,
-            form.login,
+            form,
             "该证件号码对应多个准考证号，请使用准考证号登录",
         );
     }
     let account = found.into_iter().next();
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    if !verify(form.password, hash).await? {
-        return failed(csrf, false, form.login, "准考证号（或证件号码）或密码错误");
+    if !verify(form.password.clone(), hash).await? {
+        return failed(csrf, false, form, "准考证号（或证件号码）或密码错误");
     }
     let Some(account) = account else {
-        return failed(csrf, false, form.login, "准考证号（或证件号码）或密码错误");
+        return failed(csrf, false, form, "准考证号（或证件号码）或密码错误");
     };
-    start_session(&state, Principal::Candidate { id: account.id }, "/me").await
+    let to = session::local_path(&form.next).unwrap_or("/me");
+    start_session(&state, Principal::Candidate { id: account.id }, to).await
 }
 
 async fn staff_login(
@@ -115,12 +139,13 @@ async fn staff_login(
 ) -> WebResult<Response> {
     let account = db::staff::find_login(state.db.pool(), form.login.trim()).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    if !verify(form.password, hash).await? {
-        return failed(csrf, true, form.login, "用户名或密码错误");
+    if !verify(form.password.clone(), hash).await? {
+        return failed(csrf, true, form, "用户名或密码错误");
     }
     let Some(a) = account else {
-        return failed(csrf, true, form.login, "用户名或密码错误");
+        return failed(csrf, true, form, "用户名或密码错误");
     };
+    let to = session::local_path(&form.next).unwrap_or("/staff");
     start_session(
         &state,
         Principal::Staff {
@@ -128,16 +153,12 @@ async fn staff_login(
             role: a.role,
             office: a.office,
         },
-        "/staff",
+        to,
     )
     .await
 }
 
-async fn start_session(
-    state: &AppState,
-    principal: Principal,
-    to: &'static str,
-) -> WebResult<Response> {
+async fn start_session(state: &AppState, principal: Principal, to: &str) -> WebResult<Response> {
     let token = session::random_token();
     let ttl = jiff::SignedDuration::from_hours(SESSION_HOURS);
     db::sessions::create(
@@ -159,7 +180,7 @@ async fn start_session(
     Ok((
         StatusCode::SEE_OTHER,
         [(SET_COOKIE, cookie)],
-        [(LOCATION, to)],
+        [(LOCATION, to.to_owned())],
     )
         .into_response())
 }

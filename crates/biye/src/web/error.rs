@@ -14,9 +14,10 @@ use axum::response::{Html, IntoResponse, Response};
 pub enum WebError {
     #[error("页面不存在")]
     NotFound,
-    /// Not signed in: send the person to the right login page.
+    /// Not signed in: send the person to the right login page, and back to
+    /// `next` (the page they asked for) once signed in.
     #[error("请先登录")]
-    SignIn { staff: bool },
+    SignIn { staff: bool, next: Option<String> },
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -50,8 +51,12 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
             WebError::NotFound => (StatusCode::NOT_FOUND, self.to_string()),
-            WebError::SignIn { staff } => {
-                let to = if *staff { "/staff/login" } else { "/login" };
+            WebError::SignIn { staff, next } => {
+                let mut to = String::from(if *staff { "/staff/login" } else { "/login" });
+                if let Some(next) = next {
+                    to.push_str("?next=");
+                    to.extend(form_urlencoded::byte_serialize(next.as_bytes()));
+                }
                 return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
             }
             WebError::Forbidden(_) => (StatusCode::FORBIDDEN, self.to_string()),

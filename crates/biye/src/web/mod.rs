@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod candidate;
 pub mod error;
+pub mod onsite;
 pub mod public;
 pub mod session;
 pub mod staff;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(candidate::router())
         .merge(staff::router())
+        .merge(onsite::router())
         .fallback(|| async { error::WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -143,6 +143,26 @@ where
     }
 }
 
+/// Where to come back to after signing in: the page asked for, when it was a
+/// plain GET (a scanned QR code, a bookmarked page). A POST is not replayed.
+fn return_to(parts: &Parts) -> Option<String> {
+    (parts.method == axum::http::Method::GET)
+        .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+        .flatten()
+}
+
+/// A local path safe to redirect to after sign-in: absolute on this site,
+/// never `//host` or `/\host` (which browsers treat as another site), no
+/// control characters, and not absurdly long.
+pub fn local_path(next: &str) -> Option<&str> {
+    let b = next.as_bytes();
+    let ok = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && next.len() <= 1024
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(next)
+}
+
 /// A signed-in candidate; anyone else is sent to the candidate login.
 pub struct CurrentCandidate(pub CandidateId);
 
@@ -156,7 +176,10 @@ where
         match MaybePrincipal::from_request_parts(parts, state).await?.0 {
             Some(Principal::Candidate { id }) => Ok(Self(id)),
             Some(Principal::Staff { .. }) => Err(WebError::Forbidden("此页面仅供考生使用")),
-            None => Err(WebError::SignIn { staff: false }),
+            None => Err(WebError::SignIn {
+                staff: false,
+                next: return_to(parts),
+            }),
         }
     }
 }
@@ -181,7 +204,10 @@ where
             Some(Principal::Candidate { .. }) => {
                 Err(WebError::Forbidden("此页面仅供考办工作人员使用"))
             }
-            None => Err(WebError::SignIn { staff: true }),
+            None => Err(WebError::SignIn {
+                staff: true,
+                next: return_to(parts),
+            }),
         }
     }
 }
@@ -207,6 +233,27 @@ mod tests {
             verify_form::<F>(&t, &missing),
             Err(WebError::Csrf)
         ));
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            local_path("/onsite/lookup?ref=1.2.3"),
+            Some("/onsite/lookup?ref=1.2.3")
+        );
+        assert_eq!(local_path("/"), Some("/"));
+        for hostile in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "evil",
+            "/me\r\nSet-Cookie: x=1",
+            "/a b",
+            &format!("/{}", "a".repeat(1024)),
+        ] {
+            assert_eq!(local_path(hostile), None, "{hostile:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! On-site review (现场审核) at the city office. For now: the lookup a
+//! reviewer opens by scanning the QR code on a printed registration form, or by
+//! typing its admission number and 校验码, to see whose form it is, whether it
+//! is genuine, and where the application stands.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use super::error::{render, WebError, WebResult};
+use super::session::{CsrfToken, CurrentStaff};
+use super::AppState;
+use crate::db;
+use crate::domain::{AdmissionNo, BatchCode, StaffRole};
+use crate::signing;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/onsite/lookup", get(lookup))
+}
+
+/// The form being looked up, once its reference checked out.
+struct Found {
+    admission_no: String,
+    name: String,
+    gender: &'static str,
+    id_no: String,
+    batch: String,
+    office: String,
+    state: String,
+    /// The application is in a state whose form the office may accept.
+    acceptable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "onsite/lookup.html")]
+struct LookupPage {
+    csrf: String,
+    admission_no: String,
+    code: String,
+    error: Option<String>,
+    found: Option<Found>,
+}
+
+const FORGED: &str = "登记表校验失败：二维码或校验码与准考证号不符，该表可能不是本系统打印的或已被改动。请核对原件。";
+
+async fn lookup(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    CsrfToken(csrf): CsrfToken,
+    RawQuery(query): RawQuery,
+) -> WebResult<impl IntoResponse> {
+    if staff.role == StaffRole::Admin {
+        return Err(WebError::Forbidden(
+            "登记表查验仅供市考办、省考办审核人员使用",
+        ));
+    }
+    let param = |name: &str| {
+        form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (reference, admission_no, code) = (param("ref"), param("admission_no"), param("code"));
+    let mut page = LookupPage {
+        csrf,
+        admission_no: admission_no.clone(),
+        code: code.clone(),
+        error: None,
+        found: None,
+    };
+    let genuine = if !reference.is_empty() {
+        signing::verify(&state.secret, &reference).ok_or(FORGED)
+    } else if !admission_no.is_empty() || !code.is_empty() {
+        typed(&state, &admission_no, &code).await?
+    } else {
+        return render(&page);
+    };
+    match genuine {
+        Ok((admission_no, batch)) => match found(&state, &staff, &admission_no, &batch).await? {
+            Ok(f) => page.found = Some(f),
+            Err(message) => page.error = Some(message.to_owned()),
+        },
+        Err(message) => page.error = Some(message.to_owned()),
+    }
+    render(&page)
+}
+
+/// The batch whose form carries this short code for this candidate.
+async fn typed(
+    state: &AppState,
+    admission_no: &str,
+    code: &str,
+) -> WebResult<Result<(String, String), &'static str>> {
+    let Ok(no) = AdmissionNo::parse(admission_no) else {
+        return Ok(Err("准考证号应为 12 位数字，请核对登记表上的准考证号"));
+    };
+    if code.is_empty() {
+        return Ok(Err("请填写登记表右下角的校验码"));
+    }
+    let batches = db::batches::all(state.db.pool()).await?;
+    Ok(batches
+        .iter()
+        .map(|b| b.code.to_string())
+        .find(|b| signing::short_code_matches(&state.secret, no.as_str(), b, code))
+        .map(|b| (no.to_string(), b))
+        .ok_or(FORGED))
+}
+
+/// What the reviewer sees of a genuine form, if it is theirs to see.
+async fn found(
+    state: &AppState,
+    staff: &CurrentStaff,
+    admission_no: &str,
+    batch: &str,
+) -> WebResult<Result<Found, &'static str>> {
+    let pool = state.db.pool();
+    let gone = "登记表校验通过，但系统中已找不到该考生或批次，请联系省考办";
+    let (Ok(no), Ok(code)) = (AdmissionNo::parse(admission_no), BatchCode::parse(batch)) else {
+        return Ok(Err(gone));
+    };
+    let (Some((id, c)), Some(batch)) = (
+        db::candidates::get_by_admission_no(pool, &no).await?,
+        db::batches::get(pool, code).await?,
+    ) else {
+        return Ok(Err(gone));
+    };
+    let application = db::applications::find(pool, id, &batch.code.to_string()).await?;
+    let office_code = match &application {
+        Some(a) => a.office_code.clone(),
+        None => c
+            .office_code
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+    };
+    if staff
+        .office
+        .as_ref()
+        .is_some_and(|mine| mine.as_str() != office_code)
+    {
+        return Err(WebError::Forbidden(
+            "该考生的办理地点不是您所在的考办，请让考生到所选办理地点提交材料",
+        ));
+    }
+    Ok(Ok(Found {
+        admission_no: no.to_string(),
+        name: c.name,
+        gender: c.gender.label(),
+        id_no: c.id_no,
+        batch: batch.name,
+        office: db::reference::office_label(pool, &office_code).await?,
+        acceptable: application
+            .as_ref()
+            .is_some_and(|a| a.state.form_printable()),
+        state: application.map_or_else(
+            || "未提交毕业申请".to_owned(),
+            |a| a.state.label().to_owned(),
+        ),
+    }))
+}

@@ -1,0 +1,422 @@
+//! The registration form through the application, on SQLite and PostgreSQL:
+//! a demo candidate's form gathered from the database (record, application,
+//! counted courses, accepted photo, signed QR reference), `biye form` for one
+//! candidate and for a batch, and the office's lookup of a printed form.
+
+mod common;
+
+use axum::http::StatusCode;
+use biye::demo::{self, Case};
+use biye::domain::{AdmissionNo, BatchCode};
+use biye::prediction::{self, Plans};
+use biye::printing::{self, PrintContext, PrintError};
+use common::TestApp;
+
+const PASSWORD: &str = "Demo@2023";
+
+/// A `biye photo fix` output, as the photo journey will store it.
+static PHOTO: &[u8] = include_bytes!("../../forms/tests/photo.jpg");
+
+fn admission_of(case: Case) -> String {
+    demo::generate(Case::ALL.len(), 2023)
+        .cases
+        .into_iter()
+        .find(|(_, c)| *c == case)
+        .map(|(a, _)| a.to_string())
+        .expect("every case is generated")
+}
+
+async fn form_for(app: &TestApp, admission_no: &str) -> Result<forms::FormData, PrintError> {
+    let pool = app.db.pool();
+    let batch = biye::db::batches::get(pool, BatchCode::parse("2023H1").unwrap())
+        .await
+        .unwrap()
+        .expect("the demo batch");
+    let now = "2023-06-15T09:00".parse().unwrap();
+    let audit_context = prediction::context(pool, &batch, now).await.unwrap();
+    let plans = Plans::load(pool).await.unwrap();
+    let public_url = app.state.config.public_url();
+    let ctx = PrintContext {
+        pool,
+        storage: &app.state.storage,
+        plans: &plans,
+        batch: &batch,
+        audit_context: &audit_context,
+        secret: &app.state.secret,
+        public_url: &public_url,
+        printed_at: now,
+    };
+    printing::form_data(&ctx, &AdmissionNo::parse(admission_no).unwrap()).await
+}
+
+/// Files an application in the state given, as the journey will.
+async fn apply(app: &TestApp, admission_no: &str, office: &str, state: &str) {
+    sqlx::query(
+        "INSERT INTO graduation_applications \
+         (candidate_id, batch_code, plan_id, office_code, phone, state, created_at, updated_at) \
+         SELECT c.id, '2023H1', p.id, $2, c.phone, $3, '2023-06-14T10:00:00Z', '2023-06-14T10:00:00Z' \
+         FROM candidates c JOIN plans p ON p.major_code = c.major_code \
+           AND p.examining_school_code = c.examining_school_code AND p.course_group = c.course_group \
+         WHERE c.admission_no = $1",
+    )
+    .bind(admission_no)
+    .bind(office)
+    .bind(state)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+}
+
+/// Stores a compliant photo for the candidate, object first, as the journey will.
+async fn accept_photo(app: &TestApp, admission_no: &str) {
+    let key = app
+        .state
+        .storage
+        .put(bytes::Bytes::from_static(PHOTO))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO photos (candidate_id, original_key, fixed_key, report, compliant, uploaded_at) \
+         SELECT id, $2, $2, '{}', 1, '2023-06-14T10:00:00Z' FROM candidates WHERE admission_no = $1",
+    )
+    .bind(admission_no)
+    .bind(key)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_demo_candidates_form_carries_the_record_courses_photo_and_a_signed_reference() {
+    let passing = admission_of(Case::Passing);
+    for app in TestApp::all().await {
+        let app = app.with_demo(Case::ALL.len()).await;
+        apply(&app, &passing, "0201", "submitted").await;
+        accept_photo(&app, &passing).await;
+        let data = form_for(&app, &passing).await.unwrap();
+        let (_, c) = biye::db::candidates::get_by_admission_no(
+            app.db.pool(),
+            &AdmissionNo::parse(&passing).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(data.name, c.name, "{}", app.backend);
+        assert_eq!(data.id_no, c.id_no);
+        assert_eq!(data.form_type, "非公开学院");
+        assert_eq!(data.office, "韶关市区（0201）");
+        assert_eq!(data.batch, "2023 年上半年");
+        assert_eq!(data.major, "670202 商务英语");
+        assert!(!data.courses.is_empty());
+        let total: u32 = data
+            .courses
+            .iter()
+            .filter_map(|c| c.credits.parse::<u32>().ok())
+            .sum();
+        assert_eq!(
+            data.total_credits,
+            total.to_string(),
+            "the total is the sum of the printed credits"
+        );
+        assert_eq!(data.photo_jpeg.as_deref(), Some(PHOTO));
+        let qr = url::Url::parse(data.qr_payload.as_deref().unwrap()).unwrap();
+        let reference = qr
+            .query_pairs()
+            .find(|(k, _)| k == "ref")
+            .unwrap()
+            .1
+            .into_owned();
+        assert_eq!(
+            biye::signing::verify(&app.state.secret, &reference),
+            Some((passing.clone(), "2023H1".into()))
+        );
+        assert!(biye::signing::short_code_matches(
+            &app.state.secret,
+            &passing,
+            "2023H1",
+            &data.reference
+        ));
+
+        let (pdf, pages) = forms::Renderer::new()
+            .unwrap()
+            .render_counted(&data)
+            .unwrap();
+        assert_eq!(pages, 2);
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_candidate_gets_a_chinese_error() {
+    for app in TestApp::all().await {
+        let app = app.with_demo(Case::ALL.len()).await;
+        let e = form_for(&app, "029999999999").await.unwrap_err();
+        assert_eq!(e.to_string(), "考生 029999999999 不存在", "{}", app.backend);
+    }
+}
+
+fn biye(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_biye"));
+    c.current_dir(dir)
+        .env(
+            "BIYE_DATABASE_URL",
+            format!("sqlite://{}", dir.join("biye.db").display()),
+        )
+        .env("BIYE_OBJECT_STORE_URL", dir.join("objects"))
+        .env("BIYE_NOW", "2023-06-15T09:00")
+        .env("BIYE_LOG", "warn");
+    c
+}
+
+#[test]
+fn biye_form_prints_one_candidate_and_a_whole_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = biye(d)
+        .args(["demo", "--candidates", "30"])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let passing = admission_of(Case::Passing);
+
+    let out = d.join("one.pdf");
+    let one = biye(d)
+        .args(["form", &passing, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
+
+    // Nobody has applied yet: a batch print says so and succeeds.
+    let forms_dir = d.join("forms");
+    let none = biye(d)
+        .args(["form", "--all-in-batch", "--out"])
+        .arg(&forms_dir)
+        .output()
+        .unwrap();
+    assert!(none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("没有毕业申请"));
+
+    // Two applicants at 0201: one PDF each.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bachelor = admission_of(Case::BachelorPassing);
+    rt.block_on(async {
+        let url = format!("sqlite://{}", d.join("biye.db").display());
+        let db = biye::db::Db::connect(&url).await.unwrap();
+        for a in [&passing, &bachelor] {
+            sqlx::query(
+                "INSERT INTO graduation_applications \
+                 (candidate_id, batch_code, plan_id, office_code, phone, state, created_at, updated_at) \
+                 SELECT c.id, '2023H1', p.id, '0201', c.phone, 'submitted', 'x', 'x' \
+                 FROM candidates c JOIN plans p ON p.major_code = c.major_code \
+                   AND p.examining_school_code = c.examining_school_code AND p.course_group = c.course_group \
+                 WHERE c.admission_no = $1",
+            )
+            .bind(a)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        db.close().await;
+    });
+    let batch = biye(d)
+        .args([
+            "form",
+            "--all-in-batch",
+            "--batch",
+            "2023H1",
+            "--office",
+            "0201",
+            "--out",
+        ])
+        .arg(&forms_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&batch.stderr);
+    assert!(batch.status.success(), "{stderr}");
+    assert!(stderr.contains("已打印 2 份登记表"), "{stderr}");
+    for a in [&passing, &bachelor] {
+        assert!(std::fs::read(forms_dir.join(format!("{a}.pdf")))
+            .unwrap()
+            .starts_with(b"%PDF-"));
+    }
+
+    // Mistakes are named in Chinese and fail.
+    let bad = biye(d)
+        .args(["form", "12345", "--out"])
+        .arg(d.join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("准考证号"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let missing = biye(d)
+        .args(["form", "029999999999", "--out"])
+        .arg(d.join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("不存在"));
+    let no_batch = biye(d)
+        .args(["form", &passing, "--batch", "2031H2", "--out"])
+        .arg(d.join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!no_batch.status.success());
+    assert!(String::from_utf8_lossy(&no_batch.stderr).contains("批次 2031H2 不存在"));
+}
+
+async fn sign_in_staff(app: &mut TestApp, user: &str) {
+    app.get("/staff/login").await;
+    let (s, _, _) = app
+        .post("/staff/login", &[("login", user), ("password", PASSWORD)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{user}");
+}
+
+#[tokio::test]
+async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
+    let passing = admission_of(Case::Passing);
+    for app in TestApp::all().await {
+        let mut app = app.with_demo(Case::ALL.len()).await;
+        apply(&app, &passing, "0201", "submitted").await;
+        let data = form_for(&app, &passing).await.unwrap();
+        let qr = url::Url::parse(data.qr_payload.as_deref().unwrap()).unwrap();
+        let lookup = format!("{}?{}", qr.path(), qr.query().unwrap());
+
+        // Scanned before signing in: sent to the staff login, then back.
+        let (s, h, _) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{}", app.backend);
+        let login_page = h["location"].to_str().unwrap().to_owned();
+        assert!(
+            login_page.starts_with("/staff/login?next=%2Fonsite%2Flookup%3Fref%3D"),
+            "{login_page}"
+        );
+        let (_, _, body) = app.get(&login_page).await;
+        assert!(
+            body.contains("name=\"next\""),
+            "the login form carries the way back"
+        );
+        let (s, h, _) = app
+            .post(
+                "/staff/login",
+                &[
+                    ("login", "sg0201"),
+                    ("password", PASSWORD),
+                    ("next", &lookup),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (s, h["location"].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, lookup.as_str())
+        );
+        let (s, _, body) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains("登记表校验通过"), "{body}");
+        assert!(body.contains(&data.name));
+        assert!(body.contains("毕业申请提交成功"));
+        assert!(!body.contains("不应受理"));
+
+        // Typed in by hand: admission number and 校验码, any case, with or without the dash.
+        let typed = format!(
+            "/onsite/lookup?admission_no={passing}&code={}",
+            data.reference.to_lowercase()
+        );
+        let (_, _, body) = app.get(&typed).await;
+        assert!(body.contains("登记表校验通过"), "{body}");
+
+        // A tampered reference or a wrong code is called out, not shown.
+        let forged = lookup.replace(&passing, &admission_of(Case::MissingElective));
+        for bad in [
+            forged,
+            format!("/onsite/lookup?admission_no={passing}&code=0000-0000"),
+            "/onsite/lookup?ref=%FF%FE".into(),
+        ] {
+            let (s, _, body) = app.get(&bad).await;
+            assert_eq!(s, StatusCode::OK, "{bad}");
+            assert!(body.contains("登记表校验失败"), "{bad}: {body}");
+            assert!(!body.contains(&data.name), "{bad}");
+        }
+        let (_, _, body) = app.get("/onsite/lookup?admission_no=12ab&code=1").await;
+        assert!(body.contains("准考证号应为 12 位数字"));
+
+        // A genuine form whose application has not been submitted is flagged.
+        let other = admission_of(Case::MissingElective);
+        apply(&app, &other, "0201", "photo_city_review").await;
+        let other_form = form_for(&app, &other).await.unwrap();
+        let (_, _, body) = app
+            .get(&format!(
+                "/onsite/lookup?admission_no={other}&code={}",
+                other_form.reference
+            ))
+            .await;
+        assert!(body.contains("不应受理"), "{body}");
+        app.post("/logout", &[]).await;
+
+        // Another city's reviewer, the administrator and candidates may not look.
+        sign_in_staff(&mut app, "lc0202").await;
+        let (s, _, body) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(body.contains("办理地点不是您所在的考办"));
+        app.post("/logout", &[]).await;
+        sign_in_staff(&mut app, "admin").await;
+        let (s, _, _) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        app.post("/logout", &[]).await;
+        app.get("/login").await;
+        app.post("/login", &[("login", &passing), ("password", PASSWORD)])
+            .await;
+        let (s, _, _) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        app.post("/logout", &[]).await;
+
+        // The province sees every office.
+        sign_in_staff(&mut app, "gdsk").await;
+        let (s, _, body) = app.get(&lookup).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains(&data.name));
+    }
+}
+
+#[tokio::test]
+async fn sign_in_never_follows_a_way_back_to_another_site() {
+    for app in TestApp::all().await {
+        let mut app = app.with_demo(Case::ALL.len()).await;
+        app.get("/staff/login?next=%2F%2Fevil.example%2F").await;
+        let (s, h, _) = app
+            .post(
+                "/staff/login",
+                &[
+                    ("login", "sg0201"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (s, h["location"].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, "/staff"),
+            "{}",
+            app.backend
+        );
+        app.post("/logout", &[]).await;
+        let (_, _, body) = app.get("/login?next=https%3A%2F%2Fevil.example%2F").await;
+        assert!(
+            !body.contains("evil.example"),
+            "a foreign way back is dropped from the form"
+        );
+    }
+}
