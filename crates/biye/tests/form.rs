@@ -375,6 +375,11 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
         sign_in_staff(&mut app, "admin").await;
         let (s, _, _) = app.get(&lookup).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, _, body) = app.get("/staff").await;
+        assert!(
+            !body.contains("/onsite/lookup"),
+            "no lookup link for the administrator"
+        );
         app.post("/logout", &[]).await;
         app.get("/login").await;
         app.post("/login", &[("login", &passing), ("password", PASSWORD)])
@@ -383,8 +388,10 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
         assert_eq!(s, StatusCode::FORBIDDEN);
         app.post("/logout", &[]).await;
 
-        // The province sees every office.
+        // The province sees every office; reviewers find the lookup on their dashboard.
         sign_in_staff(&mut app, "gdsk").await;
+        let (_, _, body) = app.get("/staff").await;
+        assert!(body.contains("href=\"/onsite/lookup\""));
         let (s, _, body) = app.get(&lookup).await;
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains(&data.name));

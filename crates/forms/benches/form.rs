@@ -16,7 +16,9 @@ fn benches(c: &mut Criterion) {
     let started = std::time::Instant::now();
     let renderer = forms::Renderer::new().expect("fonts load");
     let loaded = started.elapsed();
-    renderer.render(&render::business_english()).expect("renders");
+    renderer
+        .render(&render::business_english())
+        .expect("renders");
     eprintln!(
         "cold: fonts and library {:.1} ms, first form {:.1} ms",
         loaded.as_secs_f64() * 1e3,

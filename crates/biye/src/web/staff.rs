@@ -11,6 +11,7 @@ use super::error::{render, WebError, WebResult};
 use super::session::{CsrfToken, CurrentStaff};
 use super::AppState;
 use crate::db;
+use crate::domain::StaffRole;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/staff", get(dashboard))
@@ -24,6 +25,8 @@ struct Dashboard {
     role: &'static str,
     scope: String,
     candidates: i64,
+    /// City and provincial reviewers check printed forms; administrators do not.
+    reviewer: bool,
 }
 
 async fn dashboard(
@@ -44,5 +47,6 @@ async fn dashboard(
         role: me.role.label(),
         scope,
         candidates: db::candidates::count(state.db.pool()).await?,
+        reviewer: staff.role != StaffRole::Admin,
     })
 }
