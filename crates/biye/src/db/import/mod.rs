@@ -6,12 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
+mod plans;
+mod prework;
+
 use super::audit::{self, Actor};
 use super::upsert::Upsert;
 use super::Db;
-use crate::domain::audit::PreworkKind;
 use crate::domain::AdmissionNo;
-use crate::interchange::{join_codes, LineError, Parsed, PreworkRecord, Records};
+use crate::interchange::{join_codes, LineError, Parsed, Records};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
@@ -204,7 +206,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?;
             n
         }
-        Records::Plans(v) => write_plans(conn, v).await?,
+        Records::Plans(v) => plans::write(conn, v).await?,
         Records::Candidates(v) => {
             let offices = codes(conn, "SELECT code FROM offices").await?;
             let majors = codes(conn, "SELECT code FROM majors").await?;
@@ -512,210 +514,8 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             let ids = candidate_ids(conn).await?;
             refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
             refs.finish()?;
-            write_prework(conn, &ids, v).await?
+            prework::write(conn, &ids, v).await?
         }
     };
     Ok(changed)
-}
-
-/// Plans also define their major and examining school; a changed definition
-/// replaces the plan's course rows.
-async fn write_plans(
-    conn: &mut AnyConnection,
-    plans: &[crate::domain::plan::Plan],
-) -> Result<u64, ImportError> {
-    let majors = plans
-        .iter()
-        .map(|p| {
-            vec![
-                p.major_code.as_str().into(),
-                p.major_name.as_str().into(),
-                p.level.as_str().into(),
-            ]
-        })
-        .collect();
-    let mut changed = Upsert {
-        table: "majors",
-        columns: &["code", "name", "level"],
-        keys: &["code"],
-        untracked: &[],
-    }
-    .run(conn, majors)
-    .await?;
-    let schools = plans
-        .iter()
-        .map(|p| {
-            vec![
-                p.examining_school_code.as_str().into(),
-                p.examining_school_name.as_str().into(),
-            ]
-        })
-        .collect();
-    changed += Upsert {
-        table: "examining_schools",
-        columns: &["code", "name"],
-        keys: &["code"],
-        untracked: &[],
-    }
-    .run(conn, schools)
-    .await?;
-    for p in plans {
-        let definition = serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let row = sqlx::query(
-            "INSERT INTO plans (major_code, examining_school_code, course_group, version, valid_from, valid_to, definition)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (major_code, examining_school_code, course_group, version) DO UPDATE
-                 SET valid_from = excluded.valid_from, valid_to = excluded.valid_to, definition = excluded.definition
-                 WHERE plans.definition IS DISTINCT FROM excluded.definition
-             RETURNING id",
-        )
-        .bind(p.major_code.as_str())
-        .bind(p.examining_school_code.as_str())
-        .bind(p.course_group.as_str())
-        .bind(i64::from(p.version))
-        .bind(p.valid_from.to_string())
-        .bind(p.valid_to.map(|d| d.to_string()))
-        .bind(definition)
-        .fetch_optional(&mut *conn)
-        .await?;
-        // No row back: the definition was already stored as is.
-        let Some(row) = row else { continue };
-        let plan_id: i64 = row.try_get(0)?;
-        changed += 1;
-        sqlx::query("DELETE FROM plan_courses WHERE plan_id = $1")
-            .bind(plan_id)
-            .execute(&mut *conn)
-            .await?;
-        let rows = p
-            .courses
-            .iter()
-            .map(|c| {
-                vec![
-                    plan_id.into(),
-                    c.code.as_str().into(),
-                    c.name.as_str().into(),
-                    c.credits.map(i64::from).into(),
-                    c.kind.as_str().into(),
-                    c.exam_mode.as_str().into(),
-                    c.pair.map(i64::from).into(),
-                ]
-            })
-            .collect();
-        Upsert {
-            table: "plan_courses",
-            columns: &[
-                "plan_id",
-                "course_code",
-                "name",
-                "credits",
-                "kind",
-                "exam_mode",
-                "pair",
-            ],
-            keys: &["plan_id", "course_code"],
-            untracked: &[],
-        }
-        .run(conn, rows)
-        .await?;
-    }
-    Ok(changed)
-}
-
-/// Pre-work records go to one table per kind, each keyed by its natural key.
-async fn write_prework(
-    conn: &mut AnyConnection,
-    ids: &HashMap<String, i64>,
-    v: &[PreworkRecord],
-) -> Result<u64, sqlx::Error> {
-    let common = |r: &PreworkRecord| -> [super::upsert::Val; 4] {
-        [
-            ids[r.admission_no.as_str()].into(),
-            status(r).into(),
-            r.requested_at.to_string().into(),
-            r.completed_at.map(|d| d.to_string()).into(),
-        ]
-    };
-    let of = |k: PreworkKind| v.iter().filter(move |r| r.kind == k);
-    let exemptions = of(PreworkKind::Exemption)
-        .map(|r| {
-            let mut row = common(r).to_vec();
-            row.extend([
-                r.certificate.as_str().into(),
-                join_codes(&r.course_codes).into(),
-            ]);
-            row
-        })
-        .collect();
-    let mut changed = Upsert {
-        table: "exemptions",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "certificate",
-            "course_codes",
-        ],
-        keys: &["candidate_id", "certificate", "course_codes"],
-        untracked: &[],
-    }
-    .run(conn, exemptions)
-    .await?;
-    let transfers = of(PreworkKind::Transfer)
-        .map(|r| {
-            let mut row = common(r).to_vec();
-            row.push(r.from_reference.as_str().into());
-            row
-        })
-        .collect();
-    changed += Upsert {
-        table: "transfers",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "from_reference",
-        ],
-        keys: &["candidate_id", "from_reference"],
-        untracked: &[],
-    }
-    .run(conn, transfers)
-    .await?;
-    let corrections = of(PreworkKind::RecordCorrection)
-        .map(|r| {
-            let mut row = common(r).to_vec();
-            row.extend([
-                r.field.as_str().into(),
-                r.old_value.as_str().into(),
-                r.new_value.as_str().into(),
-            ]);
-            row
-        })
-        .collect();
-    changed += Upsert {
-        table: "record_corrections",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "field",
-            "old_value",
-            "new_value",
-        ],
-        keys: &["candidate_id", "field", "new_value"],
-        untracked: &[],
-    }
-    .run(conn, corrections)
-    .await?;
-    Ok(changed)
-}
-
-fn status(r: &PreworkRecord) -> &'static str {
-    match r.status {
-        crate::domain::audit::PreworkStatus::Requested => "requested",
-        crate::domain::audit::PreworkStatus::Approved => "approved",
-        crate::domain::audit::PreworkStatus::Rejected => "rejected",
-    }
 }
