@@ -84,6 +84,17 @@ mod tests {
         assert_eq!(short_code(&r).len(), 9);
     }
 
+    proptest::proptest! {
+        /// Whatever a scanner or a person types, checking never panics and
+        /// never accepts what this installation did not sign.
+        #[test]
+        fn arbitrary_references_are_refused_without_panicking(r in ".{0,80}", code in ".{0,20}") {
+            let secret = b"0123456789abcdef0123456789abcdef";
+            proptest::prop_assert_eq!(verify(secret, &r), None);
+            proptest::prop_assert!(!short_code_matches(secret, "020118100001", "2023H1", &code));
+        }
+    }
+
     #[test]
     fn the_short_code_is_checked_as_typed() {
         let secret = b"0123456789abcdef0123456789abcdef";

@@ -116,9 +116,40 @@ pub fn longest() -> FormData {
     d
 }
 
+/// Every field at the most the import and the record page accept (name 30,
+/// native place and occupation 50, employer and address 100 characters),
+/// with 30 courses: still two pages.
+pub fn maximal() -> FormData {
+    let mut d = longest();
+    let fill = |n: usize| {
+        "广东省韶关市曲江区马坝镇人民政府"
+            .chars()
+            .cycle()
+            .take(n)
+            .collect::<String>()
+    };
+    d.name = fill(30);
+    d.native_place = fill(50);
+    d.occupation = fill(50);
+    d.political_status = fill(20);
+    d.education_level = fill(20);
+    d.employer = fill(100);
+    d.address = fill(100);
+    d.major = format!("050201 {}", fill(30));
+    d.examining_school = format!("564 {}", fill(40));
+    for c in &mut d.courses {
+        c.name = fill(40);
+    }
+    d
+}
+
 #[test]
 fn the_form_is_two_pages_for_ordinary_and_longest_values() {
-    for (name, data) in [("ordinary", business_english()), ("longest", longest())] {
+    for (name, data) in [
+        ("ordinary", business_english()),
+        ("longest", longest()),
+        ("maximal", maximal()),
+    ] {
         let (pdf, pages) = renderer()
             .render_counted(&data)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -218,6 +249,26 @@ fn the_qr_code_on_the_printed_page_scans_back_to_its_payload() {
     assert_eq!(content, QR);
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Whatever text a record holds, the form either prints on two pages or
+    /// says in Chinese which character it cannot print; it never panics.
+    #[test]
+    fn any_text_prints_or_is_refused_with_a_reason(name in ".{0,24}", employer in "\\PC{0,80}", address in ".{0,120}") {
+        let mut d = longest();
+        d.name = name;
+        d.employer = employer;
+        d.address = address;
+        match renderer().render_counted(&d) {
+            Ok((_, pages)) => proptest::prop_assert_eq!(pages, 2),
+            Err(e @ (FormError::MissingGlyph { .. } | FormError::ControlCharacter { .. })) => {
+                proptest::prop_assert!(e.to_string().contains('“'), "{}", e)
+            }
+            Err(e) => proptest::prop_assert!(false, "unexpected {:?}", e),
+        }
+    }
+}
+
 #[test]
 fn markup_in_the_data_is_printed_as_text() {
     let mut d = business_english();
@@ -241,7 +292,7 @@ fn text_extraction_finds_every_field() {
     let Some(pdftotext) = poppler("pdftotext") else {
         return;
     };
-    for data in [business_english(), longest()] {
+    for data in [business_english(), longest(), maximal()] {
         let dir = tempdir();
         let path = dir.path().join("form.pdf");
         std::fs::write(&path, renderer().render(&data).expect("renders")).expect("write");

@@ -256,6 +256,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever `next=` holds, what is followed is a path on this site.
+        #[test]
+        fn a_followed_way_back_is_always_local(next in ".{0,60}") {
+            if let Some(p) = local_path(&next) {
+                proptest::prop_assert!(p.starts_with('/'));
+                proptest::prop_assert!(!p.starts_with("//") && !p.starts_with("/\\"));
+                proptest::prop_assert!(!p.contains(['\r', '\n', ' ']));
+            }
+        }
+    }
+
     #[test]
     fn cookies_are_found_among_others() {
         let mut h = axum::http::HeaderMap::new();
