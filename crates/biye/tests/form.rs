@@ -269,6 +269,17 @@ fn biye_form_prints_one_candidate_and_a_whole_batch() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("不存在"));
+    let bad_office = biye(d)
+        .args(["form", "--all-in-batch", "--office", "02O1", "--out"])
+        .arg(&forms_dir)
+        .output()
+        .unwrap();
+    assert!(!bad_office.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_office.stderr).contains("办理地点代码应为 4 位数字"),
+        "{}",
+        String::from_utf8_lossy(&bad_office.stderr)
+    );
     let no_batch = biye(d)
         .args(["form", &passing, "--batch", "2031H2", "--out"])
         .arg(d.join("x.pdf"))

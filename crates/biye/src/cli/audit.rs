@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 use crate::db::{self, transcripts};
 use crate::domain::audit::{evaluate, Audit, Context, Outcome, Verdict};
-use crate::domain::{Batch, BatchCode};
+use crate::domain::{Batch, BatchCode, OfficeCode};
 use crate::prediction::{self, Plans};
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,7 @@ pub struct Args {
     pub candidate: Option<String>,
     /// Only candidates of this office (e.g. 0201).
     #[arg(long)]
-    pub office: Option<String>,
+    pub office: Option<OfficeCode>,
     /// Audit every candidate under their registered major, not only applicants.
     #[arg(long)]
     pub all: bool,
@@ -126,7 +126,7 @@ async fn bulk(
     let started = Instant::now();
     let scope = transcripts::Scope {
         applicants_of: (!args.all).then(|| batch.code.to_string()),
-        office: args.office.clone(),
+        office: args.office.as_ref().map(|o| o.to_string()),
     };
     let subjects = transcripts::subjects(pool, &scope).await?;
     if subjects.is_empty() {

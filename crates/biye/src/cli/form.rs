@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{self, transcripts};
-use crate::domain::{AdmissionNo, BatchCode};
+use crate::domain::{AdmissionNo, BatchCode, OfficeCode};
 use crate::prediction::{self, Plans};
 use crate::printing::{self, PrintContext};
 use crate::storage::Storage;
@@ -30,7 +30,7 @@ pub struct Args {
     pub all_in_batch: bool,
     /// With --all-in-batch: only this office (e.g. 0201).
     #[arg(long)]
-    pub office: Option<String>,
+    pub office: Option<OfficeCode>,
 }
 
 pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -71,7 +71,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         _ => {
             let scope = transcripts::Scope {
                 applicants_of: Some(batch.code.to_string()),
-                office: args.office.clone(),
+                office: args.office.as_ref().map(|o| o.to_string()),
             };
             let list: Vec<String> = transcripts::subjects(pool, &scope)
                 .await?
