@@ -7,32 +7,29 @@
 mod browser;
 mod common;
 
-use biye::demo::{self, Case};
+use biye::demo::Case;
 use browser::Browser;
-use common::TestApp;
+use common::{admission_of, TestApp};
 
 const PASSWORD: &str = "Demo@2023";
 
-fn admission_of(case: Case) -> String {
-    demo::generate(Case::ALL.len(), 2023)
-        .cases
-        .into_iter()
-        .find(|(_, c)| *c == case)
-        .map(|(a, _)| a.to_string())
-        .expect("every case is generated")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_candidate_signs_in_sees_the_record_and_signs_out() {
-    let Some(b) = Browser::start().await else {
-        return;
-    };
+/// A browser, the demo data on SQLite, and the address the app is served at.
+async fn open() -> Option<(Browser, TestApp, String)> {
+    let b = Browser::start().await?;
     let app = TestApp::all()
         .await
         .remove(0)
         .with_demo(Case::ALL.len())
         .await;
     let base = browser::serve(app.state.clone()).await;
+    Some((b, app, base))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_signs_in_sees_the_record_and_signs_out() {
+    let Some((b, app, base)) = open().await else {
+        return;
+    };
     let admission_no = admission_of(Case::Passing);
     let (_, profile) =
         biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
@@ -63,15 +60,9 @@ async fn a_candidate_signs_in_sees_the_record_and_signs_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_scans_a_form_signs_in_and_lands_on_the_lookup() {
-    let Some(b) = Browser::start().await else {
+    let Some((b, app, base)) = open().await else {
         return;
     };
-    let app = TestApp::all()
-        .await
-        .remove(0)
-        .with_demo(Case::ALL.len())
-        .await;
-    let base = browser::serve(app.state.clone()).await;
     let admission_no = admission_of(Case::Passing);
     let reference = biye::signing::form_reference(&app.state.secret, &admission_no, "2023H1");
     let lookup = format!("{base}/onsite/lookup?ref={reference}");

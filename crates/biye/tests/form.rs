@@ -6,25 +6,16 @@
 mod common;
 
 use axum::http::StatusCode;
-use biye::demo::{self, Case};
+use biye::demo::Case;
 use biye::domain::{AdmissionNo, BatchCode};
 use biye::prediction::{self, Plans};
 use biye::printing::{self, PrintContext, PrintError};
-use common::TestApp;
+use common::{admission_of, TestApp};
 
 const PASSWORD: &str = "Demo@2023";
 
 /// A `biye photo fix` output, as the photo journey will store it.
 static PHOTO: &[u8] = include_bytes!("../../forms/tests/photo.jpg");
-
-fn admission_of(case: Case) -> String {
-    demo::generate(Case::ALL.len(), 2023)
-        .cases
-        .into_iter()
-        .find(|(_, c)| *c == case)
-        .map(|(a, _)| a.to_string())
-        .expect("every case is generated")
-}
 
 async fn form_for(app: &TestApp, admission_no: &str) -> Result<forms::FormData, PrintError> {
     let pool = app.db.pool();

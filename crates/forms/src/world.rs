@@ -2,7 +2,7 @@
 //! files (`/data.json`, `/photo.jpg`, `/qr.svg`), the bundled fonts, and no
 //! access to the file system, the network or the clock.
 
-use typst::diag::{FileError, FileResult};
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
@@ -132,28 +132,24 @@ impl Renderer {
         };
         let result = typst::compile::<PagedDocument>(&world).output;
         comemo::evict(CACHE_AGE);
-        let document = result.map_err(|errors| {
-            FormError::Layout(
-                errors
-                    .iter()
-                    .map(|e| e.message.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        })?;
+        let document = result.map_err(|e| layout_error(&e))?;
         let pages = document.pages().len();
-        let pdf =
-            typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| {
-                FormError::Layout(
-                    errors
-                        .iter()
-                        .map(|e| e.message.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )
-            })?;
+        let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+            .map_err(|e| layout_error(&e))?;
         Ok((pdf, pages))
     }
+}
+
+/// Typst's diagnostics, for the log: they mean the template is wrong, not
+/// the data, which `check_glyphs` and the photo check have vetted.
+fn layout_error(errors: &[SourceDiagnostic]) -> FormError {
+    FormError::Layout(
+        errors
+            .iter()
+            .map(|e| e.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 struct FormWorld<'a> {

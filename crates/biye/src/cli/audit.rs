@@ -11,9 +11,9 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::db::{self, transcripts};
+use crate::db::transcripts;
 use crate::domain::audit::{evaluate, Audit, Context, Outcome, Verdict};
-use crate::domain::{Batch, BatchCode, OfficeCode};
+use crate::domain::{Batch, OfficeCode};
 use crate::prediction::{self, Plans};
 
 #[derive(Debug, clap::Args)]
@@ -42,19 +42,7 @@ pub struct Args {
 pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let db = super::open_db(config).await?;
     let pool = db.pool();
-    let batch = match &args.batch {
-        Some(code) => {
-            let code = BatchCode::parse(code)?;
-            db::batches::get(pool, code)
-                .await?
-                .with_context(|| format!("批次 {code} 不存在"))?
-        }
-        None => db::batches::all(pool)
-            .await?
-            .into_iter()
-            .next()
-            .context("数据库中没有批次")?,
-    };
+    let batch = super::batch_or_latest(pool, args.batch.as_deref()).await?;
     let clock = super::serve::clock(config, &db).await?;
     let ctx = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;

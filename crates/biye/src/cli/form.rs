@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::db::{self, transcripts};
-use crate::domain::{AdmissionNo, BatchCode, OfficeCode};
+use crate::db::transcripts;
+use crate::domain::{AdmissionNo, OfficeCode};
 use crate::prediction::{self, Plans};
 use crate::printing::{self, PrintContext};
 use crate::storage::Storage;
@@ -36,19 +36,7 @@ pub struct Args {
 pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let db = super::open_db(config).await?;
     let pool = db.pool();
-    let batch = match &args.batch {
-        Some(code) => {
-            let code = BatchCode::parse(code)?;
-            db::batches::get(pool, code)
-                .await?
-                .with_context(|| format!("批次 {code} 不存在"))?
-        }
-        None => db::batches::all(pool)
-            .await?
-            .into_iter()
-            .next()
-            .context("数据库中没有批次")?,
-    };
+    let batch = super::batch_or_latest(pool, args.batch.as_deref()).await?;
     let clock = super::serve::clock(config, &db).await?;
     let audit_context = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;

@@ -86,6 +86,27 @@ pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 /// A progress bar counting items on a terminal, nothing otherwise.
+/// The batch a command works on: the one named (e.g. 2023H1), else the newest.
+pub async fn batch_or_latest(
+    pool: &sqlx::AnyPool,
+    code: Option<&str>,
+) -> anyhow::Result<crate::domain::Batch> {
+    use anyhow::Context as _;
+    match code {
+        Some(code) => {
+            let code = crate::domain::BatchCode::parse(code)?;
+            crate::db::batches::get(pool, code)
+                .await?
+                .with_context(|| format!("批次 {code} 不存在"))
+        }
+        None => crate::db::batches::all(pool)
+            .await?
+            .into_iter()
+            .next()
+            .context("数据库中没有批次"),
+    }
+}
+
 pub fn count_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() || len < 2 {

@@ -14,6 +14,16 @@ use biye::web::AppState;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// The admission number of the demo candidate generated for `case`.
+pub fn admission_of(case: biye::demo::Case) -> String {
+    biye::demo::generate(biye::demo::Case::ALL.len(), 2023)
+        .cases
+        .into_iter()
+        .find(|(_, c)| *c == case)
+        .map(|(a, _)| a.to_string())
+        .expect("every case is generated")
+}
+
 pub struct TestApp {
     pub db: Db,
     pub state: AppState,
