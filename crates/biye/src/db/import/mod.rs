@@ -109,6 +109,19 @@ impl Refs<'_> {
     }
 }
 
+/// The candidate ids, when every record names a candidate already in the
+/// database; otherwise the whole file is refused with each unknown line.
+async fn known_candidates<'b>(
+    conn: &mut AnyConnection,
+    mut refs: Refs<'_>,
+    nos: impl Iterator<Item = &'b AdmissionNo>,
+) -> Result<HashMap<String, i64>, ImportError> {
+    let ids = candidate_ids(conn).await?;
+    refs.candidates(&ids, nos);
+    refs.finish()?;
+    Ok(ids)
+}
+
 async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportError> {
     let mut refs = Refs {
         lines: &parsed.lines,
@@ -289,9 +302,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::Scores(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             let rows = v
                 .iter()
                 .map(|s| {
@@ -340,9 +351,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::Violations(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             let rows = v
                 .iter()
                 .map(|r| {
@@ -364,9 +373,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::PriorEducation(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             let rows = v
                 .iter()
                 .map(|r| {
@@ -412,9 +419,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::Qualifications(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             let rows = v
                 .iter()
                 .map(|r| {
@@ -437,9 +442,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::Certificates(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             let rows = v
                 .iter()
                 .map(|r| {
@@ -511,9 +514,7 @@ async fn write(conn: &mut AnyConnection, parsed: &Parsed) -> Result<u64, ImportE
             .await?
         }
         Records::Prework(v) => {
-            let ids = candidate_ids(conn).await?;
-            refs.candidates(&ids, v.iter().map(|r| &r.admission_no));
-            refs.finish()?;
+            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
             prework::write(conn, &ids, v).await?
         }
     };
