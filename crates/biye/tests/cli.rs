@@ -1,18 +1,8 @@
 //! The `biye` binary itself: import's exit codes and messages, and --help.
 
-use std::process::Command;
+mod common;
 
-fn biye(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_biye"));
-    c.current_dir(dir)
-        .env(
-            "BIYE_DATABASE_URL",
-            format!("sqlite://{}", dir.join("db/biye.db").display()),
-        )
-        .env("BIYE_OBJECT_STORE_URL", dir.join("objects"))
-        .env("BIYE_LOG", "warn");
-    c
-}
+use common::biye;
 
 #[test]
 fn import_with_one_bad_row_imports_nothing_and_names_the_row() {

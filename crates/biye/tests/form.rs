@@ -10,7 +10,7 @@ use biye::demo::Case;
 use biye::domain::{AdmissionNo, BatchCode};
 use biye::prediction::{self, Plans};
 use biye::printing::{self, PrintContext, PrintError};
-use common::{admission_of, TestApp};
+use common::{admission_of, biye, TestApp};
 
 const PASSWORD: &str = "Demo@2023";
 
@@ -41,7 +41,7 @@ async fn form_for(app: &TestApp, admission_no: &str) -> Result<forms::FormData, 
 }
 
 /// Files an application in the state given, as the journey will.
-async fn apply(app: &TestApp, admission_no: &str, office: &str, state: &str) {
+async fn apply(pool: &sqlx::AnyPool, admission_no: &str, office: &str, state: &str) {
     sqlx::query(
         "INSERT INTO graduation_applications \
          (candidate_id, batch_code, plan_id, office_code, phone, state, created_at, updated_at) \
@@ -53,7 +53,7 @@ async fn apply(app: &TestApp, admission_no: &str, office: &str, state: &str) {
     .bind(admission_no)
     .bind(office)
     .bind(state)
-    .execute(app.db.pool())
+    .execute(pool)
     .await
     .unwrap();
 }
@@ -82,7 +82,7 @@ async fn a_demo_candidates_form_carries_the_record_courses_photo_and_a_signed_re
     let passing = admission_of(Case::Passing);
     for app in TestApp::all().await {
         let app = app.with_demo(Case::ALL.len()).await;
-        apply(&app, &passing, "0201", "submitted").await;
+        apply(app.db.pool(), &passing, "0201", "submitted").await;
         accept_photo(&app, &passing).await;
         let data = form_for(&app, &passing).await.unwrap();
         let (_, c) = biye::db::candidates::get_by_admission_no(
@@ -146,19 +146,6 @@ async fn an_unknown_candidate_gets_a_chinese_error() {
     }
 }
 
-fn biye(dir: &std::path::Path) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_biye"));
-    c.current_dir(dir)
-        .env(
-            "BIYE_DATABASE_URL",
-            format!("sqlite://{}", dir.join("biye.db").display()),
-        )
-        .env("BIYE_OBJECT_STORE_URL", dir.join("objects"))
-        .env("BIYE_NOW", "2023-06-15T09:00")
-        .env("BIYE_LOG", "warn");
-    c
-}
-
 #[test]
 fn biye_form_prints_one_candidate_and_a_whole_batch() {
     let dir = tempfile::tempdir().unwrap();
@@ -201,21 +188,10 @@ fn biye_form_prints_one_candidate_and_a_whole_batch() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let bachelor = admission_of(Case::BachelorPassing);
     rt.block_on(async {
-        let url = format!("sqlite://{}", d.join("biye.db").display());
+        let url = format!("sqlite://{}", d.join("db/biye.db").display());
         let db = biye::db::Db::connect(&url).await.unwrap();
         for a in [&passing, &bachelor] {
-            sqlx::query(
-                "INSERT INTO graduation_applications \
-                 (candidate_id, batch_code, plan_id, office_code, phone, state, created_at, updated_at) \
-                 SELECT c.id, '2023H1', p.id, '0201', c.phone, 'submitted', 'x', 'x' \
-                 FROM candidates c JOIN plans p ON p.major_code = c.major_code \
-                   AND p.examining_school_code = c.examining_school_code AND p.course_group = c.course_group \
-                 WHERE c.admission_no = $1",
-            )
-            .bind(a)
-            .execute(db.pool())
-            .await
-            .unwrap();
+            apply(db.pool(), a, "0201", "submitted").await;
         }
         db.close().await;
     });
@@ -242,42 +218,25 @@ fn biye_form_prints_one_candidate_and_a_whole_batch() {
     }
 
     // Mistakes are named in Chinese and fail.
-    let bad = biye(d)
-        .args(["form", "12345", "--out"])
-        .arg(d.join("x.pdf"))
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("准考证号"),
-        "{}",
-        String::from_utf8_lossy(&bad.stderr)
+    let fails_with = |args: &[&str], out: &std::path::Path, needle: &str| {
+        let o = biye(d).args(args).arg("--out").arg(out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    };
+    let x = d.join("x.pdf");
+    fails_with(&["form", "12345"], &x, "准考证号");
+    fails_with(&["form", "029999999999"], &x, "不存在");
+    fails_with(
+        &["form", "--all-in-batch", "--office", "02O1"],
+        &forms_dir,
+        "办理地点代码应为 4 位数字",
     );
-    let missing = biye(d)
-        .args(["form", "029999999999", "--out"])
-        .arg(d.join("x.pdf"))
-        .output()
-        .unwrap();
-    assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("不存在"));
-    let bad_office = biye(d)
-        .args(["form", "--all-in-batch", "--office", "02O1", "--out"])
-        .arg(&forms_dir)
-        .output()
-        .unwrap();
-    assert!(!bad_office.status.success());
-    assert!(
-        String::from_utf8_lossy(&bad_office.stderr).contains("办理地点代码应为 4 位数字"),
-        "{}",
-        String::from_utf8_lossy(&bad_office.stderr)
+    fails_with(
+        &["form", &passing, "--batch", "2031H2"],
+        &x,
+        "批次 2031H2 不存在",
     );
-    let no_batch = biye(d)
-        .args(["form", &passing, "--batch", "2031H2", "--out"])
-        .arg(d.join("x.pdf"))
-        .output()
-        .unwrap();
-    assert!(!no_batch.status.success());
-    assert!(String::from_utf8_lossy(&no_batch.stderr).contains("批次 2031H2 不存在"));
 }
 
 async fn sign_in_staff(app: &mut TestApp, user: &str) {
@@ -293,7 +252,7 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
     let passing = admission_of(Case::Passing);
     for app in TestApp::all().await {
         let mut app = app.with_demo(Case::ALL.len()).await;
-        apply(&app, &passing, "0201", "submitted").await;
+        apply(app.db.pool(), &passing, "0201", "submitted").await;
         let data = form_for(&app, &passing).await.unwrap();
         let qr = url::Url::parse(data.qr_payload.as_deref().unwrap()).unwrap();
         let lookup = format!("{}?{}", qr.path(), qr.query().unwrap());
@@ -357,7 +316,7 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
 
         // A genuine form whose application has not been submitted is flagged.
         let other = admission_of(Case::MissingElective);
-        apply(&app, &other, "0201", "photo_city_review").await;
+        apply(app.db.pool(), &other, "0201", "photo_city_review").await;
         let other_form = form_for(&app, &other).await.unwrap();
         let (_, _, body) = app
             .get(&format!(

@@ -14,6 +14,21 @@ use biye::web::AppState;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// The `biye` binary working in `dir`: SQLite at `dir/db/biye.db`, objects in
+/// `dir/objects`, the demo clock (2023-06-15 09:00, inside the batch window).
+pub fn biye(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_biye"));
+    c.current_dir(dir)
+        .env(
+            "BIYE_DATABASE_URL",
+            format!("sqlite://{}", dir.join("db/biye.db").display()),
+        )
+        .env("BIYE_OBJECT_STORE_URL", dir.join("objects"))
+        .env("BIYE_NOW", "2023-06-15T09:00")
+        .env("BIYE_LOG", "warn");
+    c
+}
+
 /// The admission number of the demo candidate generated for `case`.
 pub fn admission_of(case: biye::demo::Case) -> String {
     biye::demo::generate(biye::demo::Case::ALL.len(), 2023)
