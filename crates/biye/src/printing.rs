@@ -71,16 +71,9 @@ pub async fn form_data(
     .await?;
     let plan = &prediction.plan.plan;
     let application = db::applications::find(p.pool, id, &p.batch.code.to_string()).await?;
-    let (office_code, form_type) = match application {
-        Some(a) => (a.office_code, a.form_type),
-        None => (
-            c.office_code
-                .as_ref()
-                .map(|o| o.to_string())
-                .unwrap_or_default(),
-            NON_PUBLIC_COLLEGE.into(),
-        ),
-    };
+    let office_code =
+        db::applications::handling_office(application.as_ref(), c.office_code.as_ref());
+    let form_type = application.map_or_else(|| NON_PUBLIC_COLLEGE.to_owned(), |a| a.form_type);
     let office = db::reference::office_label(p.pool, &office_code).await?;
     let reference =
         crate::signing::form_reference(p.secret, admission_no.as_str(), &p.batch.code.to_string());

@@ -4,7 +4,7 @@
 
 use sqlx::{AnyPool, Row};
 
-use crate::domain::{ApplicationState, CandidateId};
+use crate::domain::{ApplicationState, CandidateId, OfficeCode};
 
 /// What the form printer and the office lookup need of an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,4 +39,17 @@ pub async fn find(
         })
     })
     .transpose()
+}
+
+/// Where the candidate's materials go: the office chosen in the application,
+/// or before applying the office of their record ("" when neither is known).
+pub fn handling_office(
+    application: Option<&ApplicationSummary>,
+    registered: Option<&OfficeCode>,
+) -> String {
+    match (application, registered) {
+        (Some(a), _) => a.office_code.clone(),
+        (None, Some(o)) => o.to_string(),
+        (None, None) => String::new(),
+    }
 }

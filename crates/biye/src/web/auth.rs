@@ -45,9 +45,8 @@ struct LoginForm {
 
 /// `?next=` of the login page; anything unreadable is simply ignored.
 fn next_of(query: Option<&str>) -> String {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "next")
-        .and_then(|(_, v)| session::local_path(&v).map(str::to_owned))
+    session::query_field(query.unwrap_or_default().as_bytes(), "next")
+        .and_then(|v| session::local_path(&v).map(str::to_owned))
         .unwrap_or_default()
 }
 

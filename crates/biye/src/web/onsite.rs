@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::error::{render, WebError, WebResult};
-use super::session::{CsrfToken, CurrentStaff};
+use super::session::{self, CsrfToken, CurrentStaff};
 use super::AppState;
 use crate::db;
 use crate::domain::{AdmissionNo, BatchCode, StaffRole};
@@ -57,9 +57,8 @@ async fn lookup(
         ));
     }
     let param = |name: &str| {
-        form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
+        session::query_field(query.as_deref().unwrap_or_default().as_bytes(), name)
+            .map(|v| v.trim().to_owned())
             .unwrap_or_default()
     };
     let (reference, admission_no, code) = (param("ref"), param("admission_no"), param("code"));
@@ -127,14 +126,8 @@ async fn found(
         return Ok(Err(gone));
     };
     let application = db::applications::find(pool, id, &batch.code.to_string()).await?;
-    let office_code = match &application {
-        Some(a) => a.office_code.clone(),
-        None => c
-            .office_code
-            .as_ref()
-            .map(|o| o.to_string())
-            .unwrap_or_default(),
-    };
+    let office_code =
+        db::applications::handling_office(application.as_ref(), c.office_code.as_ref());
     if staff
         .office
         .as_ref()

@@ -104,11 +104,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VerifiedForm<T> {
     }
 }
 
-fn verify_form<T: DeserializeOwned>(cookie_token: &str, body: &Bytes) -> Result<T, WebError> {
-    let field = form_urlencoded::parse(body)
-        .find(|(k, _)| k == "csrf")
+/// The first value of `name` in a urlencoded query or form body; invalid
+/// escapes decode lossily, so hostile input yields a value that fails later
+/// checks rather than an error page in English.
+pub fn query_field(encoded: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(encoded)
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-        .ok_or(WebError::Csrf)?;
+}
+
+fn verify_form<T: DeserializeOwned>(cookie_token: &str, body: &Bytes) -> Result<T, WebError> {
+    let field = query_field(body, "csrf").ok_or(WebError::Csrf)?;
     if field.len() != cookie_token.len()
         || !bool::from(field.as_bytes().ct_eq(cookie_token.as_bytes()))
     {
