@@ -1,5 +1,7 @@
 //! The time the application acts at. Real, or shifted to a simulated moment that
-//! then advances in real time (for demos and training on a past batch).
+//! then advances in real time (for demos and training on a past batch). Every
+//! instant the application records (audit log, sessions, codes, imports) comes
+//! from here, so a demo living in 2023 records 2023 throughout.
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -20,7 +22,7 @@ impl Clock {
     }
 
     /// A clock that reads `start` now and advances from there.
-    pub fn starting_at(tz: TimeZone, start: DateTime) -> anyhow::Result<Self> {
+    pub fn starting_at(tz: TimeZone, start: DateTime) -> Result<Self, jiff::Error> {
         let start = tz.to_timestamp(start)?;
         Ok(Self {
             tz,
@@ -45,5 +47,10 @@ impl Clock {
 
     pub fn time_zone(&self) -> &TimeZone {
         &self.tz
+    }
+
+    /// An instant shown to a person: civil time in the batches' zone.
+    pub fn civil(&self, t: Timestamp) -> DateTime {
+        self.tz.to_datetime(t)
     }
 }

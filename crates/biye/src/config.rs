@@ -1,10 +1,20 @@
 //! The one configuration struct, read from flags and `BIYE_*` environment
-//! variables (see `.env.example`). It is built once in `main` and passed down;
-//! nothing reads the environment anywhere else.
+//! variables (see `.env.example`), plus the S3 client's conventional `AWS_*`
+//! variables. It is built once in `main` and passed down; nothing reads the
+//! environment anywhere else.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Args;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("未知时区“{0}”：{1}")]
+    TimeZone(String, String),
+    #[error("无法读取签名密钥文件 {0}：{1}")]
+    SecretFile(String, std::io::Error),
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -17,7 +27,7 @@ pub struct Config {
     pub database_url: String,
 
     /// Object store for photos, attachments and PDFs: a local directory, file:///ABS/PATH,
-    /// or s3://BUCKET/PREFIX (credentials and endpoint from the usual AWS_* variables).
+    /// or s3://BUCKET/PREFIX (credentials and endpoint from the AWS_* variables below).
     #[arg(
         long,
         env = "BIYE_OBJECT_STORE_URL",
@@ -25,30 +35,108 @@ pub struct Config {
     )]
     pub object_store_url: String,
 
+    #[command(flatten)]
+    pub s3: S3Options,
+
     /// Address the web server listens on.
     #[arg(long, env = "BIYE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
     /// Public base URL, used in QR codes and links that leave the site
-    /// (default: http:// plus the listen address).
+    /// (default: http:// plus the listen address). With https, cookies are
+    /// `__Host-` prefixed and Secure, and HSTS is sent.
     #[arg(long, env = "BIYE_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+
+    /// Trust the last address of X-Forwarded-For as the client's (only behind
+    /// a reverse proxy that sets it; rate limits count per client address).
+    #[arg(long, env = "BIYE_TRUST_PROXY")]
+    pub trust_proxy: bool,
 
     /// Time zone of batch windows and deadlines.
     #[arg(long, env = "BIYE_TIME_ZONE", default_value = "Asia/Shanghai")]
     pub time_zone: String,
 
-    /// Secret for signed references (QR codes). At least 32 characters. When unset, a
-    /// random secret is generated once and kept in the database.
-    #[arg(long, env = "BIYE_SESSION_SECRET", hide_env_values = true)]
-    pub session_secret: Option<String>,
+    /// Key for signed references (QR codes, 校验码, sign-in forms): `KID:SECRET`
+    /// or a bare secret of at least 32 characters. Required outside demo mode.
+    #[arg(long, env = "BIYE_SIGNING_SECRET", hide_env_values = true)]
+    pub signing_secret: Option<String>,
+
+    /// A file of signing keys instead, one `KID:SECRET` per line, newest first;
+    /// older keys still verify forms printed before a rotation.
+    #[arg(long, env = "BIYE_SIGNING_SECRET_FILE")]
+    pub signing_secret_file: Option<PathBuf>,
 
     /// Pretend the current time is this civil date-time in the time zone
     /// (e.g. 2023-06-15T09:00), advancing from there; `real` for the real clock.
-    /// When unset, a server holding only the demo data runs at 2023-06-15T09:00, inside
+    /// When unset, a server holding the demo data runs at 2023-06-15T09:00, inside
     /// the demo batch's application window.
     #[arg(long, env = "BIYE_NOW")]
     pub now: Option<String>,
+
+    /// Password of the demo accounts when they are first created (for scripted
+    /// tests); unset: a random one, printed once.
+    #[arg(long, env = "BIYE_DEMO_PASSWORD", hide_env_values = true)]
+    pub demo_password: Option<String>,
+
+    /// SMS gateway for sign-in codes (POST JSON, see docs/integrations.md);
+    /// unset: codes are written to the server log (development and demo only).
+    #[arg(long, env = "BIYE_SMS_GATEWAY")]
+    pub sms_gateway: Option<url::Url>,
+
+    /// Bearer token for the SMS gateway.
+    #[arg(long, env = "BIYE_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
+
+    /// Log filter (tracing-subscriber syntax, e.g. `info,sqlx=warn`).
+    #[arg(long, env = "BIYE_LOG", default_value = "info,sqlx=warn")]
+    pub log: String,
+
+    /// Sign-in and code attempts allowed per client address per minute
+    /// (a burst of as many is allowed at once).
+    #[arg(long, env = "BIYE_SIGN_IN_PER_MINUTE", default_value_t = 20)]
+    pub sign_in_per_minute: u32,
+}
+
+/// The S3 client's settings, under the names every S3 tool uses.
+#[derive(Debug, Clone, Default, Args)]
+pub struct S3Options {
+    /// S3 endpoint (for S3-compatible stores other than AWS).
+    #[arg(long = "s3-endpoint", env = "AWS_ENDPOINT")]
+    pub endpoint: Option<String>,
+    #[arg(long = "s3-region", env = "AWS_REGION")]
+    pub region: Option<String>,
+    #[arg(long = "s3-access-key-id", env = "AWS_ACCESS_KEY_ID")]
+    pub access_key_id: Option<String>,
+    #[arg(
+        long = "s3-secret-access-key",
+        env = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub secret_access_key: Option<String>,
+    /// Allow plain http to the endpoint (local test servers).
+    #[arg(long = "s3-allow-http", env = "AWS_ALLOW_HTTP")]
+    pub allow_http: bool,
+}
+
+impl S3Options {
+    /// The options as `object_store` names them.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut push = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out.push((k.to_owned(), v.clone()));
+            }
+        };
+        push("aws_endpoint", &self.endpoint);
+        push("aws_region", &self.region);
+        push("aws_access_key_id", &self.access_key_id);
+        push("aws_secret_access_key", &self.secret_access_key);
+        if self.allow_http {
+            out.push(("aws_allow_http".into(), "true".into()));
+        }
+        out
+    }
 }
 
 impl Config {
@@ -59,8 +147,59 @@ impl Config {
         })
     }
 
-    pub fn time_zone(&self) -> anyhow::Result<jiff::tz::TimeZone> {
+    /// Whether the public URL only reaches this machine (demo data may be
+    /// served there and nowhere else).
+    pub fn public_url_is_loopback(&self) -> bool {
+        let url = self.public_url();
+        match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+
+    pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, ConfigError> {
         jiff::tz::TimeZone::get(&self.time_zone)
-            .map_err(|e| anyhow::anyhow!("未知时区“{}”：{e}", self.time_zone))
+            .map_err(|e| ConfigError::TimeZone(self.time_zone.clone(), e.to_string()))
+    }
+
+    /// The configured signing keys as text (`KID:SECRET` lines), if any.
+    pub fn signing_keys_text(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(path) = &self.signing_secret_file {
+            return std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| ConfigError::SecretFile(path.display().to_string(), e));
+        }
+        Ok(self.signing_secret.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        c: Config,
+    }
+
+    #[test]
+    fn only_loopback_public_urls_count_as_local() {
+        for (url, local) in [
+            ("http://127.0.0.1:8080/", true),
+            ("http://localhost:8080/", true),
+            ("http://[::1]:8080/", true),
+            ("https://biye.example.gov.cn/", false),
+            ("http://0.0.0.0:8080/", false),
+            ("http://10.1.2.3/", false),
+        ] {
+            let t = T::try_parse_from(["t", "--public-url", url]).unwrap();
+            assert_eq!(t.c.public_url_is_loopback(), local, "{url}");
+        }
+        let t = T::try_parse_from(["t", "--listen", "0.0.0.0:8080"]).unwrap();
+        assert!(!t.c.public_url_is_loopback());
     }
 }

@@ -13,5 +13,6 @@ pub mod passwords;
 pub mod prediction;
 pub mod printing;
 pub mod signing;
+pub mod sms;
 pub mod storage;
 pub mod web;

@@ -6,14 +6,13 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = biye::cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BIYE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let cli = biye::cli::Cli::parse();
     match biye::cli::run(cli).await {
         Ok(code) => code,
         Err(e) => {

@@ -25,6 +25,12 @@ pub enum PrintError {
     Db(#[from] sqlx::Error),
     #[error("读取照片失败：{0}")]
     Storage(#[from] crate::storage::StorageError),
+    /// The form exists only for a submitted application (毕业申请提交成功).
+    #[error("考生 {admission_no} 本批次的毕业申请{state}，不能打印登记表")]
+    NotPrintable {
+        admission_no: String,
+        state: &'static str,
+    },
 }
 
 /// What the printer needs besides the database.
@@ -34,7 +40,7 @@ pub struct PrintContext<'a> {
     pub plans: &'a Plans,
     pub batch: &'a Batch,
     pub audit_context: &'a crate::domain::audit::Context,
-    pub secret: &'a [u8],
+    pub keys: &'a crate::signing::Keyring,
     pub public_url: &'a url::Url,
     pub printed_at: jiff::civil::DateTime,
 }
@@ -53,7 +59,8 @@ fn label(v: Option<&'static str>, code: &str) -> String {
     v.map(str::to_owned).unwrap_or_else(|| code.to_owned())
 }
 
-/// Gathers everything the form prints for one candidate.
+/// Gathers everything the form prints for one candidate, whose application
+/// in the batch must be submitted (the notice's 第七步) or further along.
 pub async fn form_data(
     p: &PrintContext<'_>,
     admission_no: &AdmissionNo,
@@ -61,6 +68,16 @@ pub async fn form_data(
     let (id, c) = db::candidates::get_by_admission_no(p.pool, admission_no)
         .await?
         .ok_or_else(|| PredictionError::NoCandidate(admission_no.to_string()))?;
+    let application = db::applications::find(p.pool, id, &p.batch.code.to_string()).await?;
+    match &application {
+        Some(a) if a.state.form_printable() => {}
+        other => {
+            return Err(PrintError::NotPrintable {
+                admission_no: admission_no.to_string(),
+                state: other.as_ref().map_or("尚未提交", |a| a.state.label()),
+            })
+        }
+    }
     let prediction = prediction::predict(
         p.pool,
         p.plans,
@@ -70,13 +87,12 @@ pub async fn form_data(
     )
     .await?;
     let plan = &prediction.plan.plan;
-    let application = db::applications::find(p.pool, id, &p.batch.code.to_string()).await?;
     let office_code =
         db::applications::handling_office(application.as_ref(), c.office_code.as_ref());
     let form_type = application.map_or_else(|| NON_PUBLIC_COLLEGE.to_owned(), |a| a.form_type);
     let office = db::reference::office_label(p.pool, &office_code).await?;
-    let reference =
-        crate::signing::form_reference(p.secret, admission_no.as_str(), &p.batch.code.to_string());
+    let batch_code = p.batch.code.to_string();
+    let reference = p.keys.form_reference(admission_no.as_str(), &batch_code);
     let mut lookup = p
         .public_url
         .join("onsite/lookup")
@@ -114,7 +130,7 @@ pub async fn form_data(
         courses: courses(&prediction.audit),
         total_credits: prediction.audit.total_credits.to_string(),
         printed_at: p.printed_at.strftime("%Y-%m-%d %H:%M").to_string(),
-        reference: crate::signing::short_code(&reference),
+        reference: p.keys.short_code(admission_no.as_str(), &batch_code),
         photo_jpeg: accepted_photo(p, id).await?,
         qr_payload: Some(lookup.to_string()),
     })

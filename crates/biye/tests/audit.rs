@@ -94,7 +94,7 @@ async fn rules_and_prework_import_idempotently() {
             let kind = records.kind();
             let lines = (2..records.len() + 2).collect();
             let parsed = biye::interchange::Parsed { records, lines };
-            let outcome = biye::db::import::apply(&app.db, &parsed, "test")
+            let outcome = biye::db::import::apply(&app.db, &parsed, "test", app.state.clock.now())
                 .await
                 .unwrap();
             assert_eq!(

@@ -11,7 +11,7 @@ use biye::demo::Case;
 use browser::Browser;
 use common::{admission_of, TestApp};
 
-const PASSWORD: &str = "Demo@2023";
+use common::PASSWORD;
 
 /// A browser, the demo data on SQLite, and the address the app is served at.
 async fn open() -> Option<(Browser, TestApp, String)> {
@@ -51,7 +51,7 @@ async fn a_candidate_signs_in_sees_the_record_and_signs_out() {
     let page = b.wait_for_text(&profile.name).await;
     assert!(page.contains(&profile.id_no), "{page}");
 
-    b.click("button.link").await;
+    b.click("form[action='/logout'] button").await;
     b.wait_for_url(&format!("{base}/")).await;
     // Signed out for real: the record page sends the browser to the login.
     b.goto(&format!("{base}/me")).await;
@@ -64,7 +64,7 @@ async fn a_reviewer_scans_a_form_signs_in_and_lands_on_the_lookup() {
         return;
     };
     let admission_no = admission_of(Case::Passing);
-    let reference = biye::signing::form_reference(&app.state.secret, &admission_no, "2023H1");
+    let reference = app.state.keys.form_reference(&admission_no, "2023H1");
     let lookup = format!("{base}/onsite/lookup?ref={reference}");
 
     b.goto(&lookup).await;
@@ -83,8 +83,102 @@ async fn a_reviewer_scans_a_form_signs_in_and_lands_on_the_lookup() {
 
     // Typed by hand with a wrong code: called out on the same page.
     b.type_into("input[name=admission_no]", &admission_no).await;
-    b.type_into("input[name=code]", "0000-0000").await;
+    b.type_into("input[name=code]", "00000-00000").await;
     b.click("form[action='/onsite/lookup'] button[type=submit]")
         .await;
     b.wait_for_text("登记表校验失败").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_without_a_password_signs_in_for_the_first_time_by_sms_code() {
+    let Some((b, app, base)) = open().await else {
+        return;
+    };
+    // An imported candidate has no password until they set one.
+    let admission_no = admission_of(Case::BachelorPassing);
+    sqlx::query("UPDATE candidates SET password_hash = NULL WHERE admission_no = $1")
+        .bind(&admission_no)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (_, profile) =
+        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    let masked = format!("{}****{}", &profile.phone[..3], &profile.phone[7..]);
+
+    b.goto(&format!("{base}/login")).await;
+    b.click("a[href='/password']").await;
+    b.wait_for_url(&format!("{base}/password")).await;
+    b.type_into("input[name=login]", &profile.id_no).await;
+    b.type_into("input[name=name]", &profile.name).await;
+    b.click("button[type=submit]").await;
+    let page = b.wait_for_text("验证码已发送至").await;
+    assert!(page.contains(&masked), "{page}");
+    assert!(
+        !page.contains(&profile.phone),
+        "the full number is never shown"
+    );
+
+    let code = app
+        .outbox
+        .last_code(&profile.phone)
+        .expect("a code was sent");
+    assert_eq!(code.len(), 6);
+    // A wrong code first: said so, the form stays.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    b.type_into("input[name=code]", wrong).await;
+    b.type_into("input[name=password]", "一句只有我知道的话2023")
+        .await;
+    b.type_into("input[name=password2]", "一句只有我知道的话2023")
+        .await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("验证码不正确").await;
+
+    b.type_into("input[name=code]", &code).await;
+    b.type_into("input[name=password]", "一句只有我知道的话2023")
+        .await;
+    b.type_into("input[name=password2]", "一句只有我知道的话2023")
+        .await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url(&format!("{base}/me")).await;
+    b.wait_for_text(&profile.name).await;
+
+    // The new password works from now on.
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_url(&format!("{base}/")).await;
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("input[name=login]", &admission_no).await;
+    b.type_into("input[name=password]", "一句只有我知道的话2023")
+        .await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url(&format!("{base}/me")).await;
+}
+
+/// `BIYE_REQUIRE_ALL=1` (set by `.ci/run`) turns a skipped browser test into
+/// a failure: run one of this binary's own tests with Chromium missing.
+#[test]
+fn a_missing_browser_fails_the_test_when_everything_is_required() {
+    let exe = std::env::current_exe().expect("this test binary");
+    let run = |require: &str| {
+        std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "a_candidate_signs_in_sees_the_record_and_signs_out",
+                "--nocapture",
+            ])
+            .env("BIYE_CHROMIUM", "/nonexistent/chromium")
+            .env("BIYE_REQUIRE_ALL", require)
+            .output()
+            .expect("the test binary runs")
+    };
+    let required = run("1");
+    let stderr = String::from_utf8_lossy(&required.stderr);
+    assert!(!required.status.success(), "{stderr}");
+    assert!(stderr.contains("must not be skipped"), "{stderr}");
+    let optional = run("0");
+    let stderr = String::from_utf8_lossy(&optional.stderr);
+    assert!(optional.status.success(), "{stderr}");
+    assert!(stderr.contains("skipping"), "{stderr}");
 }

@@ -76,12 +76,18 @@ fn help_describes_every_subcommand_and_setting() {
         "photo",
         "audit",
         "form",
+        "staff",
         "BIYE_DATABASE_URL",
         "BIYE_OBJECT_STORE_URL",
         "BIYE_LISTEN",
         "BIYE_PUBLIC_URL",
         "BIYE_TIME_ZONE",
-        "BIYE_SESSION_SECRET",
+        "BIYE_SIGNING_SECRET",
+        "BIYE_SIGNING_SECRET_FILE",
+        "BIYE_DEMO_PASSWORD",
+        "BIYE_SMS_GATEWAY",
+        "BIYE_TRUST_PROXY",
+        "AWS_ENDPOINT",
         "BIYE_NOW",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
@@ -104,4 +110,107 @@ fn bad_configuration_is_explained_in_chinese() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("无法打开"));
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn the_demo_password_is_random_shown_once_and_never_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = biye(dir.path())
+        .env_remove("BIYE_DEMO_PASSWORD")
+        .args(["demo", "--candidates", "30"])
+        .output()
+        .unwrap();
+    let out = text(&first);
+    assert!(first.status.success(), "{out}");
+    let at = out.find("密码均为 ").expect("the password is printed") + "密码均为 ".len();
+    let password: String = out[at..].chars().take_while(|c| *c != '，').collect();
+    assert_eq!(password.chars().count(), 17, "{password}");
+    assert_ne!(password, common::PASSWORD);
+    // A second load (or another size) prints no password and keeps the first.
+    let second = biye(dir.path())
+        .args(["demo", "--candidates", "40"])
+        .output()
+        .unwrap();
+    let out2 = text(&second);
+    assert!(second.status.success(), "{out2}");
+    assert!(
+        !out2.contains(&password) && !out2.contains("密码均为"),
+        "{out2}"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("db/biye.db").display());
+        let db = biye::db::Db::connect(&url).await.unwrap();
+        let admin = biye::db::staff::find_login(db.pool(), "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(biye::passwords::verify(&password, &admin.password_hash));
+        assert!(!biye::passwords::verify(
+            common::PASSWORD,
+            &admin.password_hash
+        ));
+        db.close().await;
+    });
+}
+
+#[test]
+fn demo_data_never_reaches_a_real_installation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A real database: offices imported, no demo.
+    let offices = d.join("offices.jsonl");
+    std::fs::write(
+        &offices,
+        "{\"format\":\"biye\",\"version\":1,\"kind\":\"offices\"}\n{\"code\":\"0201\",\"name\":\"韶关市区\"}\n",
+    )
+    .unwrap();
+    let staff = biye(d)
+        .args(["staff", "add", "admin", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(staff.status.success(), "{}", text(&staff));
+    assert!(text(&staff).contains("一次性密码"));
+    for args in [vec!["demo"], vec!["serve", "--demo"]] {
+        let o = biye(d).args(&args).output().unwrap();
+        assert!(!o.status.success(), "{args:?}");
+        assert!(
+            text(&o).contains("已有非演示数据"),
+            "{args:?}: {}",
+            text(&o)
+        );
+    }
+    // Without a signing key a real installation does not start.
+    let o = biye(d).args(["serve"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("未配置签名密钥"), "{}", text(&o));
+
+    // A demo database is never served on a public address.
+    let demo = tempfile::tempdir().unwrap();
+    let loaded = biye(demo.path())
+        .args(["demo", "--candidates", "30"])
+        .output()
+        .unwrap();
+    assert!(loaded.status.success());
+    for (var, value) in [
+        ("BIYE_PUBLIC_URL", "https://biye.example.gov.cn/"),
+        ("BIYE_LISTEN", "0.0.0.0:0"),
+    ] {
+        let o = biye(demo.path())
+            .env(var, value)
+            .args(["serve", "--demo"])
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{var}={value}");
+        assert!(text(&o).contains("不能在"), "{}", text(&o));
+        assert!(text(&o).contains("演示只允许本机地址"), "{}", text(&o));
+    }
 }

@@ -12,7 +12,7 @@ use biye::prediction::{self, Plans};
 use biye::printing::{self, PrintContext, PrintError};
 use common::{admission_of, biye, TestApp};
 
-const PASSWORD: &str = "Demo@2023";
+use common::PASSWORD;
 
 /// A `biye photo fix` output, as the photo journey will store it.
 static PHOTO: &[u8] = include_bytes!("../../forms/tests/photo.jpg");
@@ -33,7 +33,7 @@ async fn form_for(app: &TestApp, admission_no: &str) -> Result<forms::FormData, 
         plans: &plans,
         batch: &batch,
         audit_context: &audit_context,
-        secret: &app.state.secret,
+        keys: &app.state.keys,
         public_url: &public_url,
         printed_at: now,
     };
@@ -118,15 +118,13 @@ async fn a_demo_candidates_form_carries_the_record_courses_photo_and_a_signed_re
             .1
             .into_owned();
         assert_eq!(
-            biye::signing::verify(&app.state.secret, &reference),
+            app.state.keys.verify(&reference),
             Some((passing.clone(), "2023H1".into()))
         );
-        assert!(biye::signing::short_code_matches(
-            &app.state.secret,
-            &passing,
-            "2023H1",
-            &data.reference
-        ));
+        assert!(app
+            .state
+            .keys
+            .short_code_matches(&passing, "2023H1", &data.reference));
 
         let (pdf, pages) = forms::Renderer::new()
             .unwrap()
@@ -161,18 +159,17 @@ fn biye_form_prints_one_candidate_and_a_whole_batch() {
     );
     let passing = admission_of(Case::Passing);
 
+    // No application, no form: the form exists only for a submitted application.
     let out = d.join("one.pdf");
-    let one = biye(d)
+    let refused = biye(d)
         .args(["form", &passing, "--out"])
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        one.status.success(),
-        "{}",
-        String::from_utf8_lossy(&one.stderr)
-    );
-    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("不能打印登记表"), "{stderr}");
+    assert!(!out.exists());
 
     // Nobody has applied yet: a batch print says so and succeeds.
     let forms_dir = d.join("forms");
@@ -216,6 +213,17 @@ fn biye_form_prints_one_candidate_and_a_whole_batch() {
             .unwrap()
             .starts_with(b"%PDF-"));
     }
+    let one = biye(d)
+        .args(["form", &passing, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
 
     // Mistakes are named in Chinese and fail.
     let fails_with = |args: &[&str], out: &std::path::Path, needle: &str| {
@@ -303,7 +311,7 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
         let forged = lookup.replace(&passing, &admission_of(Case::MissingElective));
         for bad in [
             forged,
-            format!("/onsite/lookup?admission_no={passing}&code=0000-0000"),
+            format!("/onsite/lookup?admission_no={passing}&code=00000-00000"),
             "/onsite/lookup?ref=%FF%FE".into(),
         ] {
             let (s, _, body) = app.get(&bad).await;
@@ -314,15 +322,17 @@ async fn the_office_scans_a_printed_form_and_sees_whose_it_is() {
         let (_, _, body) = app.get("/onsite/lookup?admission_no=12ab&code=1").await;
         assert!(body.contains("准考证号应为 12 位数字"));
 
-        // A genuine form whose application has not been submitted is flagged.
+        // A genuine code whose application has not been submitted is flagged
+        // (the system refuses to print such a form, but a code can be typed).
         let other = admission_of(Case::MissingElective);
         apply(app.db.pool(), &other, "0201", "photo_city_review").await;
-        let other_form = form_for(&app, &other).await.unwrap();
+        assert!(matches!(
+            form_for(&app, &other).await,
+            Err(PrintError::NotPrintable { .. })
+        ));
+        let code = app.state.keys.short_code(&other, "2023H1");
         let (_, _, body) = app
-            .get(&format!(
-                "/onsite/lookup?admission_no={other}&code={}",
-                other_form.reference
-            ))
+            .get(&format!("/onsite/lookup?admission_no={other}&code={code}"))
             .await;
         assert!(body.contains("不应受理"), "{body}");
         app.post("/logout", &[]).await;

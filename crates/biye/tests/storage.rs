@@ -76,7 +76,9 @@ async fn reimporting_the_same_files_changes_nothing() {
         let data = biye::demo::generate(40, 9);
         let texts: Vec<String> = data.files.iter().map(|r| to_jsonl(r).unwrap()).collect();
         for t in &texts {
-            let o = apply(&app.db, &parse(t).unwrap(), "test").await.unwrap();
+            let o = apply(&app.db, &parse(t).unwrap(), "test", app.state.clock.now())
+                .await
+                .unwrap();
             assert!(o.changed > 0 || o.records == 0, "{}", app.backend);
         }
         let before = snapshot(&app).await;
@@ -87,7 +89,9 @@ async fn reimporting_the_same_files_changes_nothing() {
             .unwrap()
             .get(0);
         for t in &texts {
-            let o = apply(&app.db, &parse(t).unwrap(), "test").await.unwrap();
+            let o = apply(&app.db, &parse(t).unwrap(), "test", app.state.clock.now())
+                .await
+                .unwrap();
             assert_eq!(o.changed, 0, "{}: second import changed rows", app.backend);
         }
         assert_eq!(snapshot(&app).await, before, "{}", app.backend);
@@ -109,9 +113,14 @@ async fn a_changed_record_is_updated_in_place() {
         candidates.truncate(1);
         candidates[0].address = "韶关市浈江区风采路 2 号".into();
         let text = to_jsonl(&Records::Candidates(candidates.clone())).unwrap();
-        let o = apply(&app.db, &parse(&text).unwrap(), "test")
-            .await
-            .unwrap();
+        let o = apply(
+            &app.db,
+            &parse(&text).unwrap(),
+            "test",
+            app.state.clock.now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(o.changed, 1, "{}", app.backend);
         let (_, stored) =
             biye::db::candidates::get_by_admission_no(app.db.pool(), &candidates[0].admission_no)
@@ -141,9 +150,14 @@ async fn a_file_with_an_unknown_candidate_imports_nothing_and_names_the_line() {
             r#"{"admission_no":"029999999999","course_code":"00054","sitting":"202304","score":70}"#,
             "\n",
         );
-        let err = apply(&app.db, &parse(text).unwrap(), "test")
-            .await
-            .unwrap_err();
+        let err = apply(
+            &app.db,
+            &parse(text).unwrap(),
+            "test",
+            app.state.clock.now(),
+        )
+        .await
+        .unwrap_err();
         let ImportError::Invalid(errors) = err else {
             panic!("expected a validation error")
         };

@@ -4,9 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
-
-const PASSWORD: &str = "Demo@2023";
+use common::{TestApp, PASSWORD};
 
 #[tokio::test]
 async fn home_page_shows_the_batch_in_chinese() {
@@ -24,7 +22,11 @@ async fn home_page_shows_the_batch_in_chinese() {
             .to_str()
             .unwrap()
             .contains("frame-ancestors 'none'"));
-        assert!(!app.csrf().is_empty(), "first visit sets a CSRF cookie");
+        let cookie = headers["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with("biye_pre="),
+            "first visit gets a pre-session cookie: {cookie}"
+        );
     }
 }
 
@@ -62,6 +64,7 @@ async fn candidate_signs_in_by_admission_or_id_number() {
             (StatusCode::SEE_OTHER, "/login?next=%2Fme")
         );
         let login = profile.id_no.to_ascii_lowercase();
+        app.get("/login").await;
         let (status, _, _) = app
             .post("/login", &[("login", &login), ("password", PASSWORD)])
             .await;
@@ -90,6 +93,10 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_chinese_message() {
         assert_eq!(s2, StatusCode::UNAUTHORIZED);
         for b in [&b1, &b2] {
             assert!(b.contains("准考证号（或证件号码）或密码错误"));
+            assert!(
+                b.contains("href=\"/password\""),
+                "the way to a first password"
+            );
         }
         // What was typed is kept in the form.
         assert!(b2.contains("029999999999"));
@@ -152,12 +159,7 @@ async fn every_role_is_kept_to_its_own_pages() {
         );
 
         // A candidate cannot open staff pages.
-        app.get("/login").await;
-        app.post(
-            "/login",
-            &[("login", "020118100001"), ("password", PASSWORD)],
-        )
-        .await;
+        app.sign_in("020118100001").await;
         let (s, _, body) = app.get("/staff").await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{}", app.backend);
         assert!(body.contains("仅供考办工作人员使用"));
@@ -170,6 +172,7 @@ async fn every_role_is_kept_to_its_own_pages() {
             ("gdsk", "全省"),
             ("admin", "全省"),
         ] {
+            app.get("/staff/login").await;
             let (s, h, _) = app
                 .post("/staff/login", &[("login", user), ("password", PASSWORD)])
                 .await;
@@ -200,7 +203,7 @@ async fn unknown_pages_and_oversized_forms_get_chinese_errors() {
         let (s, _, body) = app
             .post("/login", &[("login", &big), ("password", "p")])
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(body.contains("提交的内容过大"));
         let (s, _, body) = app.get("/healthz").await;
         assert_eq!((s, body.as_str()), (StatusCode::OK, "ok"));

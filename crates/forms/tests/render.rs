@@ -279,9 +279,16 @@ fn markup_in_the_data_is_printed_as_text() {
     assert_eq!(pages, 2);
 }
 
+/// The poppler tool, or `None` (the test skips) where it is not installed;
+/// under `BIYE_REQUIRE_ALL=1` (CI) a missing tool fails the test instead.
 fn poppler(tool: &str) -> Option<PathBuf> {
     let ok = Command::new(tool).arg("-v").output().is_ok();
     if !ok {
+        let required = std::env::var("BIYE_REQUIRE_ALL").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "{tool} (poppler-utils) is missing and BIYE_REQUIRE_ALL=1: this test must not be skipped"
+        );
         eprintln!("{tool} (poppler-utils) not installed: skipping");
     }
     ok.then(|| PathBuf::from(tool))

@@ -40,8 +40,8 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let clock = super::serve::clock(config, &db).await?;
     let audit_context = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;
-    let storage = Storage::open(&config.object_store_url)?;
-    let secret = super::serve::secret(config, &db).await?;
+    let storage = Storage::open(&config.object_store_url, &config.s3)?;
+    let keys = super::serve::keyring(config, &db).await?;
     let public_url = config.public_url();
     let ctx = PrintContext {
         pool,
@@ -49,7 +49,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         plans: &plans,
         batch: &batch,
         audit_context: &audit_context,
-        secret: &secret,
+        keys: &keys,
         public_url: &public_url,
         printed_at: clock.civil_now(),
     };

@@ -24,6 +24,7 @@ const SHOWN_ERRORS: usize = 50;
 
 pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let db = super::open_db(config).await?;
+    let now = super::serve::clock(config, &db).await?.now();
     let mut ok = true;
     for path in &args.files {
         let name = path.display().to_string();
@@ -48,7 +49,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
                 );
                 continue;
             }
-            Ok(parsed) => apply(&db, &parsed, &name)
+            Ok(parsed) => apply(&db, &parsed, &name, now)
                 .await
                 .map(|o| (o, parsed.records.kind())),
             Err(errors) => Err(ImportError::Invalid(errors)),

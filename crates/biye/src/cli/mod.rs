@@ -9,6 +9,7 @@ pub mod import;
 pub mod migrate;
 pub mod photo;
 pub mod serve;
+pub mod staff;
 
 use clap::{Parser, Subcommand};
 
@@ -17,9 +18,11 @@ use crate::config::Config;
 /// 广东省高等教育自学考试毕业办理系统 (biye): graduation registration for the
 /// self-study examination.
 ///
-/// Run `biye serve` with no configuration to start on 127.0.0.1:8080 with an
-/// embedded SQLite database and local files under ./biye-data/, loading the demo
-/// data the first time.
+/// `biye serve --demo` starts on 127.0.0.1:8080 with an embedded SQLite
+/// database and local files under ./biye-data/, loading the demo data the
+/// first time. A real installation runs `biye serve` with BIYE_SIGNING_SECRET
+/// set, imports its data (`biye import`) and creates its first administrator
+/// (`biye staff add admin --role admin`).
 #[derive(Debug, Parser)]
 #[command(name = "biye", version, about, long_about)]
 pub struct Cli {
@@ -31,7 +34,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start the web server (migrates, and loads the demo data into an empty database).
+    /// Start the web server (migrates; with --demo, loads the demo data into an empty database).
     Serve(serve::Args),
     /// Import a JSON Lines file from the exam system (all or nothing, idempotent).
     Import(import::Args),
@@ -47,6 +50,8 @@ pub enum Command {
     Audit(audit::Args),
     /// Print the registration form (毕业生登记表) as PDF: one candidate, or a batch.
     Form(form::Args),
+    /// Staff accounts: add one, or reset a password (both give a one-time password).
+    Staff(staff::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -59,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Photo(args) => photo::run(args),
         Command::Audit(args) => audit::run(&cli.config, args).await,
         Command::Form(args) => form::run(&cli.config, args).await,
+        Command::Staff(args) => staff::run(&cli.config, args).await,
     }
 }
 

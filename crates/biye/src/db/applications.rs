@@ -30,11 +30,11 @@ pub async fn find(
     .fetch_optional(pool)
     .await?;
     row.map(|r| {
-        let state: String = r.try_get(3)?;
+        let state: String = r.try_get("state")?;
         Ok(ApplicationSummary {
-            id: r.try_get(0)?,
-            office_code: r.try_get(1)?,
-            form_type: r.try_get(2)?,
+            id: r.try_get("id")?,
+            office_code: r.try_get("office_code")?,
+            form_type: r.try_get("form_type")?,
             state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
         })
     })

@@ -25,6 +25,7 @@ impl Actor {
 
 pub async fn append(
     conn: &mut AnyConnection,
+    at: jiff::Timestamp,
     actor: Actor,
     action: &str,
     entity: &str,
@@ -36,7 +37,7 @@ pub async fn append(
         "INSERT INTO audit_log (at, actor_kind, actor_id, action, entity, entity_id, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(super::timestamp(jiff::Timestamp::now()))
+    .bind(super::timestamp(at))
     .bind(kind)
     .bind(id)
     .bind(action)

@@ -7,23 +7,23 @@ use super::bad;
 use crate::domain::{Batch, BatchCode, Window};
 
 fn batch(row: &AnyRow) -> Result<Batch, sqlx::Error> {
-    let dt = |i: usize, col: &str| -> Result<jiff::civil::DateTime, sqlx::Error> {
-        row.try_get::<String, _>(i)?.parse().map_err(|_| bad(col))
+    let dt = |col: &str| -> Result<jiff::civil::DateTime, sqlx::Error> {
+        row.try_get::<String, _>(col)?.parse().map_err(|_| bad(col))
     };
     Ok(Batch {
-        code: BatchCode::parse(&row.try_get::<String, _>(0)?).map_err(|_| bad("code"))?,
-        name: row.try_get(1)?,
-        application: Window::new(dt(2, "application_opens")?, dt(3, "application_closes")?)
+        code: BatchCode::parse(&row.try_get::<String, _>("code")?).map_err(|_| bad("code"))?,
+        name: row.try_get("name")?,
+        application: Window::new(dt("application_opens")?, dt("application_closes")?)
             .map_err(|_| bad("application window"))?,
-        prework_due: dt(4, "prework_due")?,
-        prior_education_due: dt(5, "prior_education_due")?,
-        prior_education_supplement_due: dt(6, "prior_education_supplement_due")?,
-        materials_due: dt(7, "materials_due")?,
+        prework_due: dt("prework_due")?,
+        prior_education_due: dt("prior_education_due")?,
+        prior_education_supplement_due: dt("prior_education_supplement_due")?,
+        materials_due: dt("materials_due")?,
         graduation_date: row
-            .try_get::<String, _>(8)?
+            .try_get::<String, _>("graduation_date")?
             .parse()
             .map_err(|_| bad("graduation_date"))?,
-        certificate_note: row.try_get(9)?,
+        certificate_note: row.try_get("certificate_note")?,
     })
 }
 

@@ -10,14 +10,16 @@ use crate::domain::{AdmissionNo, CandidateId, Gender, IdType, MajorCode, OfficeC
 pub struct CandidateLogin {
     pub id: CandidateId,
     pub password_hash: Option<String>,
+    pub name: String,
+    pub phone: String,
 }
 
-/// Finds the candidate for a login name: an admission number or an ID number.
-/// An ID number shared by two records (a person with a merged number) matches
-/// neither, so the candidate is told to use the admission number.
+/// The candidates a login name names: an admission number, or an ID number
+/// (which two records may share: a person with a merged number), oldest first.
 pub async fn find_login(pool: &AnyPool, login: &str) -> Result<Vec<CandidateLogin>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, password_hash FROM candidates WHERE admission_no = $1 OR id_no = $1 LIMIT 2",
+        "SELECT id, password_hash, name, phone FROM candidates
+         WHERE admission_no = $1 OR id_no = $1 ORDER BY id LIMIT 2",
     )
     .bind(login)
     .fetch_all(pool)
@@ -25,8 +27,10 @@ pub async fn find_login(pool: &AnyPool, login: &str) -> Result<Vec<CandidateLogi
     rows.iter()
         .map(|r| {
             Ok(CandidateLogin {
-                id: CandidateId(r.try_get(0)?),
-                password_hash: r.try_get(1)?,
+                id: CandidateId(r.try_get("id")?),
+                password_hash: r.try_get("password_hash")?,
+                name: r.try_get("name")?,
+                phone: r.try_get("phone")?,
             })
         })
         .collect()
@@ -37,27 +41,29 @@ const PROFILE_COLUMNS: &str = "admission_no, name, gender, id_type, id_no, birth
     office_code, major_code, examining_school_code, course_group";
 
 fn profile(row: &AnyRow) -> Result<CandidateProfile, sqlx::Error> {
-    let text = |i: usize| row.try_get::<String, _>(i);
-    let opt = |i: usize| row.try_get::<Option<String>, _>(i);
+    let text = |c: &str| row.try_get::<String, _>(c);
+    let opt = |c: &str| row.try_get::<Option<String>, _>(c);
     Ok(CandidateProfile {
-        admission_no: AdmissionNo::parse(&text(0)?).map_err(|_| bad("admission_no"))?,
-        name: text(1)?,
-        gender: Gender::from_db(&text(2)?).ok_or_else(|| bad("gender"))?,
-        id_type: IdType::from_db(&text(3)?).ok_or_else(|| bad("id_type"))?,
-        id_no: text(4)?,
-        birth_date: text(5)?.parse().map_err(|_| bad("birth_date"))?,
-        ethnicity: text(6)?,
-        political_status: text(7)?,
-        native_place: text(8)?,
-        education_level: text(9)?,
-        occupation: text(10)?,
-        employer: text(11)?,
-        phone: text(12)?,
-        address: text(13)?,
-        office_code: opt(14)?.and_then(|s| OfficeCode::parse(&s).ok()),
-        major_code: opt(15)?.and_then(|s| MajorCode::parse(&s).ok()),
-        examining_school_code: opt(16)?.and_then(|s| SchoolCode::parse(&s).ok()),
-        course_group: text(17)?,
+        admission_no: AdmissionNo::parse(&text("admission_no")?)
+            .map_err(|_| bad("admission_no"))?,
+        name: text("name")?,
+        gender: Gender::from_db(&text("gender")?).ok_or_else(|| bad("gender"))?,
+        id_type: IdType::from_db(&text("id_type")?).ok_or_else(|| bad("id_type"))?,
+        id_no: text("id_no")?,
+        birth_date: text("birth_date")?.parse().map_err(|_| bad("birth_date"))?,
+        ethnicity: text("ethnicity")?,
+        political_status: text("political_status")?,
+        native_place: text("native_place")?,
+        education_level: text("education_level")?,
+        occupation: text("occupation")?,
+        employer: text("employer")?,
+        phone: text("phone")?,
+        address: text("address")?,
+        office_code: opt("office_code")?.and_then(|s| OfficeCode::parse(&s).ok()),
+        major_code: opt("major_code")?.and_then(|s| MajorCode::parse(&s).ok()),
+        examining_school_code: opt("examining_school_code")?
+            .and_then(|s| SchoolCode::parse(&s).ok()),
+        course_group: text("course_group")?,
     })
 }
 
@@ -79,11 +85,7 @@ pub async fn get_by_admission_no(
     else {
         return Ok(None);
     };
-    let id = CandidateId(row.try_get(0)?);
-    // The profile columns start after the id.
-    let sql = format!("SELECT {PROFILE_COLUMNS} FROM candidates WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id.0).fetch_one(pool).await?;
-    Ok(Some((id, profile(&row)?)))
+    Ok(Some((CandidateId(row.try_get("id")?), profile(&row)?)))
 }
 
 /// Every candidate, in admission-number order (for export).
@@ -110,9 +112,22 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Gives every candidate without a password this hash (the demo's accounts);
+/// returns how many.
+pub async fn set_missing_passwords(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("UPDATE candidates SET password_hash = $1 WHERE password_hash IS NULL")
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM candidates")
+    sqlx::query("SELECT COUNT(*) AS n FROM candidates")
         .fetch_one(pool)
         .await?
-        .try_get(0)
+        .try_get("n")
 }

@@ -5,10 +5,12 @@
 //! Error policy: repository functions return `sqlx::Error`; callers that turn a
 //! unique violation into a user-facing message use [`is_unique_violation`].
 
+pub mod access;
 pub mod applications;
 pub mod audit;
 pub mod batches;
 pub mod candidates;
+pub mod codes;
 pub mod import;
 pub mod migrate;
 pub mod photos;
@@ -16,6 +18,7 @@ pub mod plans;
 pub mod reference;
 pub mod sessions;
 pub mod staff;
+pub mod throttle;
 pub mod transcripts;
 pub mod upsert;
 
@@ -94,6 +97,14 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

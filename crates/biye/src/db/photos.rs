@@ -17,6 +17,6 @@ pub async fn accepted_fixed_key(
     .bind(candidate.0)
     .fetch_optional(pool)
     .await?
-    .map(|r| r.try_get(0))
+    .map(|r| r.try_get("fixed_key"))
     .transpose()
 }

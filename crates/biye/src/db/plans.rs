@@ -11,7 +11,7 @@ pub async fn get(pool: &AnyPool, id: PlanId) -> Result<Option<Plan>, sqlx::Error
         .fetch_optional(pool)
         .await?;
     row.map(|r| {
-        let json: String = r.try_get(0)?;
+        let json: String = r.try_get("definition")?;
         serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))
     })
     .transpose()
@@ -26,9 +26,9 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<(PlanId, Plan)>, sqlx::Error> {
     .await?;
     rows.iter()
         .map(|r| {
-            let json: String = r.try_get(1)?;
+            let json: String = r.try_get("definition")?;
             let plan = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))?;
-            Ok((PlanId(r.try_get(0)?), plan))
+            Ok((PlanId(r.try_get("id")?), plan))
         })
         .collect()
 }

@@ -16,10 +16,10 @@ pub async fn offices(pool: &AnyPool) -> Result<Vec<Office>, sqlx::Error> {
     rows.iter()
         .map(|r| {
             Ok(Office {
-                code: r.try_get(0)?,
-                name: r.try_get(1)?,
-                address: r.try_get(2)?,
-                phone: r.try_get(3)?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
+                phone: r.try_get("phone")?,
             })
         })
         .collect()
@@ -33,7 +33,7 @@ pub async fn office_label(pool: &AnyPool, code: &str) -> Result<String, sqlx::Er
         .fetch_optional(pool)
         .await?;
     Ok(match row {
-        Some(r) => format!("{}（{code}）", r.try_get::<String, _>(0)?),
+        Some(r) => format!("{}（{code}）", r.try_get::<String, _>("name")?),
         None => code.to_owned(),
     })
 }
@@ -43,7 +43,26 @@ pub async fn meta(pool: &AnyPool, key: &str) -> Result<Option<String>, sqlx::Err
         .bind(key)
         .fetch_optional(pool)
         .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| r.try_get("value")).transpose()
+}
+
+/// Stores a fact unless one is stored already, and returns the stored value:
+/// two processes starting at once agree on one value.
+pub async fn meta_or_insert(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+) -> Result<String, sqlx::Error> {
+    sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("SELECT value FROM app_meta WHERE key = $1")
+        .bind(key)
+        .fetch_one(conn)
+        .await?
+        .try_get("value")
 }
 
 pub async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {

@@ -1,5 +1,6 @@
 //! Staff accounts (市考办, 省考办, administrators).
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::domain::{OfficeCode, StaffId, StaffRole};
@@ -8,7 +9,9 @@ pub struct StaffLogin {
     pub id: StaffId,
     pub password_hash: String,
     pub role: StaffRole,
-    pub office: Option<OfficeCode>,
+    /// As stored; the scope is decided from it and the role at sign-in.
+    pub office: Option<String>,
+    pub must_change_password: bool,
 }
 
 pub struct StaffView {
@@ -19,47 +22,69 @@ pub struct StaffView {
     pub office: Option<OfficeCode>,
 }
 
-pub async fn upsert(
+/// A new account.
+pub struct NewStaff<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: StaffRole,
+    pub office: Option<&'a OfficeCode>,
+    /// The password is one-time: changed at the first sign-in.
+    pub must_change_password: bool,
+}
+
+/// Creates the account unless the user name exists; returns whether it did.
+/// An existing account (and its password) is never touched.
+pub async fn create_if_absent(
     conn: &mut AnyConnection,
-    username: &str,
-    display_name: &str,
-    password_hash: &str,
-    role: StaffRole,
-    office: Option<&OfficeCode>,
-) -> Result<StaffId, sqlx::Error> {
-    let row = sqlx::query(
-        "INSERT INTO staff_users (username, display_name, password_hash, role, office_code)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
-             password_hash = excluded.password_hash, role = excluded.role, office_code = excluded.office_code
-         RETURNING id",
+    s: &NewStaff<'_>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO staff_users (username, display_name, password_hash, role, office_code, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (username) DO NOTHING",
     )
-    .bind(username)
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(office.map(|o| o.as_str().to_owned()))
-    .fetch_one(conn)
+    .bind(s.username)
+    .bind(s.display_name)
+    .bind(s.password_hash)
+    .bind(s.role.as_str())
+    .bind(s.office.map(|o| o.as_str().to_owned()))
+    .bind(i64::from(s.must_change_password))
+    .execute(conn)
     .await?;
-    Ok(StaffId(row.try_get(0)?))
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn find_login(pool: &AnyPool, username: &str) -> Result<Option<StaffLogin>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, password_hash, role, office_code FROM staff_users WHERE username = $1 AND active = 1",
+        "SELECT id, password_hash, role, office_code, must_change_password
+         FROM staff_users WHERE username = $1 AND active = 1",
     )
     .bind(username)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get(2)?;
-    let Some(role) = StaffRole::from_db(&role) else {
+    let Some(role) = StaffRole::from_db(&row.try_get::<String, _>("role")?) else {
         return Ok(None);
     };
-    let office: Option<String> = row.try_get(3)?;
     Ok(Some(StaffLogin {
-        id: StaffId(row.try_get(0)?),
-        password_hash: row.try_get(1)?,
+        id: StaffId(row.try_get("id")?),
+        password_hash: row.try_get("password_hash")?,
+        role,
+        office: row.try_get("office_code")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? == 1,
+    }))
+}
+
+fn view(row: &AnyRow) -> Result<Option<StaffView>, sqlx::Error> {
+    let Some(role) = StaffRole::from_db(&row.try_get::<String, _>("role")?) else {
+        return Ok(None);
+    };
+    let office: Option<String> = row.try_get("office_code")?;
+    Ok(Some(StaffView {
+        id: StaffId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
         role,
         office: office.and_then(|o| OfficeCode::parse(&o).ok()),
     }))
@@ -72,17 +97,52 @@ pub async fn get(pool: &AnyPool, id: StaffId) -> Result<Option<StaffView>, sqlx:
     .bind(id.0)
     .fetch_optional(pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get(3)?;
-    let Some(role) = StaffRole::from_db(&role) else {
-        return Ok(None);
-    };
-    let office: Option<String> = row.try_get(4)?;
-    Ok(Some(StaffView {
-        id: StaffId(row.try_get(0)?),
-        username: row.try_get(1)?,
-        display_name: row.try_get(2)?,
-        role,
-        office: office.and_then(|o| OfficeCode::parse(&o).ok()),
-    }))
+    Ok(row.as_ref().map(view).transpose()?.flatten())
+}
+
+pub async fn get_by_username(
+    pool: &AnyPool,
+    username: &str,
+) -> Result<Option<StaffView>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, username, display_name, role, office_code FROM staff_users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.as_ref().map(view).transpose()?.flatten())
+}
+
+/// Sets a password; `one_time` marks it for change at the next sign-in.
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: StaffId,
+    hash: &str,
+    one_time: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE staff_users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(i64::from(one_time))
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn password_hash(pool: &AnyPool, id: StaffId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query("SELECT password_hash FROM staff_users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.try_get("password_hash"))
+        .transpose()
+}
+
+pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM staff_users")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")
 }

@@ -38,11 +38,12 @@ pub async fn rules(
     .await?
     .iter()
     .map(|r| {
-        let to: Option<String> = r.try_get(3)?;
+        let to: Option<String> = r.try_get("valid_to")?;
         Ok(SubstitutionRule {
-            old: codes(&r.try_get::<String, _>(0)?)?,
-            new: CourseCode::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("new_code"))?,
-            valid_from: date(&r.try_get::<String, _>(2)?, "valid_from")?,
+            old: codes(&r.try_get::<String, _>("old_codes")?)?,
+            new: CourseCode::parse(&r.try_get::<String, _>("new_code")?)
+                .map_err(|_| bad("new_code"))?,
+            valid_from: date(&r.try_get::<String, _>("valid_from")?, "valid_from")?,
             valid_to: to.as_deref().map(|t| date(t, "valid_to")).transpose()?,
         })
     })
@@ -54,9 +55,9 @@ pub async fn rules(
             .iter()
             .map(|r| {
                 Ok(ExemptionRule {
-                    certificate: r.try_get(0)?,
-                    min_value: r.try_get(1)?,
-                    courses: codes(&r.try_get::<String, _>(2)?)?,
+                    certificate: r.try_get("certificate")?,
+                    min_value: r.try_get("min_value")?,
+                    courses: codes(&r.try_get::<String, _>("course_codes")?)?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?;
@@ -69,30 +70,32 @@ const SCORE_COLUMNS: &str =
 
 fn score(r: &AnyRow) -> Result<ScoreRow, sqlx::Error> {
     let mark = match (
-        r.try_get::<Option<i64>, _>(5)?,
-        r.try_get::<Option<String>, _>(6)?,
+        r.try_get::<Option<i64>, _>("score")?,
+        r.try_get::<Option<String>, _>("grade")?,
     ) {
         (Some(s), _) => Mark::Score(u8::try_from(s).map_err(|_| bad("score"))?),
         (None, Some(g)) => Mark::Grade(Grade::from_db(&g).ok_or_else(|| bad("grade"))?),
         (None, None) => return Err(bad("score")),
     };
-    let opt = |i: usize| r.try_get::<Option<String>, _>(i);
+    let opt = |c: &str| r.try_get::<Option<String>, _>(c);
     Ok(ScoreRow {
-        course: CourseCode::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("course_code"))?,
-        course_name: r.try_get(2)?,
-        sitting: Sitting::parse(&r.try_get::<String, _>(3)?).map_err(|_| bad("sitting"))?,
-        obtained_by: ObtainedBy::from_db(&r.try_get::<String, _>(4)?)
+        course: CourseCode::parse(&r.try_get::<String, _>("course_code")?)
+            .map_err(|_| bad("course_code"))?,
+        course_name: r.try_get("course_name")?,
+        sitting: Sitting::parse(&r.try_get::<String, _>("sitting")?).map_err(|_| bad("sitting"))?,
+        obtained_by: ObtainedBy::from_db(&r.try_get::<String, _>("obtained_by")?)
             .ok_or_else(|| bad("obtained_by"))?,
         mark,
         credits: r
-            .try_get::<Option<i64>, _>(7)?
+            .try_get::<Option<i64>, _>("credits")?
             .and_then(|c| u16::try_from(c).ok()),
-        status: ScoreStatus::from_db(&r.try_get::<String, _>(8)?).ok_or_else(|| bad("status"))?,
-        major: opt(9)?
+        status: ScoreStatus::from_db(&r.try_get::<String, _>("status")?)
+            .ok_or_else(|| bad("status"))?,
+        major: opt("major_code")?
             .map(|m| MajorCode::parse(&m))
             .transpose()
             .map_err(|_| bad("major_code"))?,
-        school: opt(10)?
+        school: opt("examining_school_code")?
             .map(|s| SchoolCode::parse(&s))
             .transpose()
             .map_err(|_| bad("examining_school_code"))?,
@@ -106,7 +109,7 @@ fn score(r: &AnyRow) -> Result<ScoreRow, sqlx::Error> {
 /// in PostgreSQL and in SQLite since 3.44.
 const BULK_TRANSCRIPTS: &str = "SELECT candidate_id, string_agg(course_code || '|' || sitting || '|' || obtained_by \
     || '|' || COALESCE(CAST(score AS TEXT), '') || '|' || COALESCE(grade, '') || '|' || status || '|' \
-    || COALESCE(major_code, '') || '|' || COALESCE(examining_school_code, ''), ';') \
+    || COALESCE(major_code, '') || '|' || COALESCE(examining_school_code, ''), ';') AS transcript \
     FROM scores GROUP BY candidate_id ORDER BY candidate_id";
 
 /// Parses one row of [`BULK_TRANSCRIPTS`]. Names and credits are left out:
@@ -176,13 +179,14 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
     ))
     .await?
     {
-        out.entry(r.try_get(0)?)
+        out.entry(r.try_get("candidate_id")?)
             .or_default()
             .violations
             .push(Violation {
-                sitting: Sitting::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("sitting"))?,
-                description: r.try_get(2)?,
-                deferred_until: date(&r.try_get::<String, _>(3)?, "deferred_until")?,
+                sitting: Sitting::parse(&r.try_get::<String, _>("sitting")?)
+                    .map_err(|_| bad("sitting"))?,
+                description: r.try_get("description")?,
+                deferred_until: date(&r.try_get::<String, _>("deferred_until")?, "deferred_until")?,
             });
     }
     for r in fetch(filter(
@@ -190,17 +194,17 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
     ))
     .await?
     {
-        let status = match r.try_get::<String, _>(5)?.as_str() {
+        let status = match r.try_get::<String, _>("status")?.as_str() {
             "registered" => PriorStatus::Registered,
             "verified" => PriorStatus::Verified,
             "rejected" => PriorStatus::Rejected,
             _ => return Err(bad("status")),
         };
-        out.entry(r.try_get(0)?).or_default().prior_education = Some(PriorEducation {
-            category: r.try_get(1)?,
-            pending_diploma: r.try_get::<String, _>(2)? == "pending_fresh_graduate",
-            medical_related: r.try_get::<i64, _>(3)? != 0,
-            registered_at: date(&r.try_get::<String, _>(4)?, "registered_at")?,
+        out.entry(r.try_get("candidate_id")?).or_default().prior_education = Some(PriorEducation {
+            category: r.try_get("category")?,
+            pending_diploma: r.try_get::<String, _>("verification")? == "pending_fresh_graduate",
+            medical_related: r.try_get::<i64, _>("medical_related")? != 0,
+            registered_at: date(&r.try_get::<String, _>("registered_at")?, "registered_at")?,
             status,
         });
     }
@@ -209,14 +213,14 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
     ))
     .await?
     {
-        let until: Option<String> = r.try_get(4)?;
-        out.entry(r.try_get(0)?)
+        let until: Option<String> = r.try_get("valid_until")?;
+        out.entry(r.try_get("candidate_id")?)
             .or_default()
             .qualifications
             .push(Qualification {
-                kind: r.try_get(1)?,
-                title: r.try_get(2)?,
-                value: r.try_get(3)?,
+                kind: r.try_get("kind")?,
+                title: r.try_get("title")?,
+                value: r.try_get("value")?,
                 valid_until: until
                     .as_deref()
                     .map(|u| date(u, "valid_until"))
@@ -228,37 +232,41 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
     ))
     .await?
     {
-        out.entry(r.try_get(0)?).or_default().certificates.push(IssuedCertificate {
-            certificate_no: r.try_get(1)?,
-            major: MajorCode::parse(&r.try_get::<String, _>(2)?).map_err(|_| bad("major_code"))?,
-            level: Level::from_db(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("level"))?,
-            issued_on: date(&r.try_get::<String, _>(4)?, "issued_on")?,
-            courses_used: codes(&r.try_get::<String, _>(5)?)?,
+        out.entry(r.try_get("candidate_id")?).or_default().certificates.push(IssuedCertificate {
+            certificate_no: r.try_get("certificate_no")?,
+            major: MajorCode::parse(&r.try_get::<String, _>("major_code")?)
+                .map_err(|_| bad("major_code"))?,
+            level: Level::from_db(&r.try_get::<String, _>("level")?).ok_or_else(|| bad("level"))?,
+            issued_on: date(&r.try_get::<String, _>("issued_on")?, "issued_on")?,
+            courses_used: codes(&r.try_get::<String, _>("courses_used")?)?,
         });
     }
     let prework_sql = [
         ("exemption", "SELECT candidate_id, status, requested_at, completed_at, certificate, course_codes FROM exemptions"),
-        ("transfer", "SELECT candidate_id, status, requested_at, completed_at, '', '' FROM transfers"),
-        ("record_correction", "SELECT candidate_id, status, requested_at, completed_at, '', '' FROM record_corrections"),
+        ("transfer", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes FROM transfers"),
+        ("record_correction", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes FROM record_corrections"),
     ];
     for (kind, sql) in prework_sql {
         for r in fetch(filter(sql)).await? {
-            let done: Option<String> = r.try_get(3)?;
-            out.entry(r.try_get(0)?).or_default().prework.push(Prework {
-                kind: match kind {
-                    "exemption" => PreworkKind::Exemption,
-                    "transfer" => PreworkKind::Transfer,
-                    _ => PreworkKind::RecordCorrection,
-                },
-                status: prework_status(&r.try_get::<String, _>(1)?)?,
-                requested_at: date(&r.try_get::<String, _>(2)?, "requested_at")?,
-                completed_at: done
-                    .as_deref()
-                    .map(|d| date(d, "completed_at"))
-                    .transpose()?,
-                certificate: r.try_get(4)?,
-                courses: codes(&r.try_get::<String, _>(5)?)?,
-            });
+            let done: Option<String> = r.try_get("completed_at")?;
+            out.entry(r.try_get("candidate_id")?)
+                .or_default()
+                .prework
+                .push(Prework {
+                    kind: match kind {
+                        "exemption" => PreworkKind::Exemption,
+                        "transfer" => PreworkKind::Transfer,
+                        _ => PreworkKind::RecordCorrection,
+                    },
+                    status: prework_status(&r.try_get::<String, _>("status")?)?,
+                    requested_at: date(&r.try_get::<String, _>("requested_at")?, "requested_at")?,
+                    completed_at: done
+                        .as_deref()
+                        .map(|d| date(d, "completed_at"))
+                        .transpose()?,
+                    certificate: r.try_get("certificate")?,
+                    courses: codes(&r.try_get::<String, _>("course_codes")?)?,
+                });
         }
     }
     Ok(out)
@@ -297,14 +305,14 @@ pub async fn for_each(
         f(at, facts);
     };
     while let Some(r) = rows.try_next().await? {
-        let id: i64 = r.try_get(0)?;
+        let id: i64 = r.try_get("candidate_id")?;
         // Candidates without any score row come between the transcripts.
         while at < ids.len() && ids[at] < id {
             take(at, Vec::new());
             at += 1;
         }
         if at < ids.len() && ids[at] == id {
-            take(at, transcript(&r.try_get::<String, _>(1)?)?);
+            take(at, transcript(&r.try_get::<String, _>("transcript")?)?);
             at += 1;
         }
     }
@@ -364,7 +372,8 @@ async fn query_subjects(
         Some(batch) => {
             sqlx::query(
                 "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
-                 COALESCE(c.major_code, ''), COALESCE(c.examining_school_code, ''), c.course_group \
+                 COALESCE(c.major_code, '') AS major_code, \
+                 COALESCE(c.examining_school_code, '') AS examining_school_code, c.course_group \
                  FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id \
                  WHERE a.batch_code = $1 AND ($2 = '' OR a.office_code = $2) \
                  AND ($3 = '' OR c.admission_no = $3) ORDER BY c.id",
@@ -377,8 +386,9 @@ async fn query_subjects(
         }
         None => {
             sqlx::query(
-                "SELECT id, admission_no, name, COALESCE(office_code, ''), CAST(NULL AS BIGINT), \
-                 COALESCE(major_code, ''), COALESCE(examining_school_code, ''), course_group \
+                "SELECT id, admission_no, name, COALESCE(office_code, '') AS office_code, \
+                 CAST(NULL AS BIGINT) AS plan_id, COALESCE(major_code, '') AS major_code, \
+                 COALESCE(examining_school_code, '') AS examining_school_code, course_group \
                  FROM candidates WHERE ($1 = '' OR office_code = $1) AND ($2 = '' OR admission_no = $2) \
                  ORDER BY id",
             )
@@ -391,14 +401,14 @@ async fn query_subjects(
     rows.iter()
         .map(|r| {
             Ok(Subject {
-                id: r.try_get(0)?,
-                admission_no: r.try_get(1)?,
-                name: r.try_get(2)?,
-                office_code: r.try_get(3)?,
-                plan_id: r.try_get(4)?,
-                major_code: r.try_get(5)?,
-                examining_school_code: r.try_get(6)?,
-                course_group: r.try_get(7)?,
+                id: r.try_get("id")?,
+                admission_no: r.try_get("admission_no")?,
+                name: r.try_get("name")?,
+                office_code: r.try_get("office_code")?,
+                plan_id: r.try_get("plan_id")?,
+                major_code: r.try_get("major_code")?,
+                examining_school_code: r.try_get("examining_school_code")?,
+                course_group: r.try_get("course_group")?,
             })
         })
         .collect()

@@ -1,6 +1,10 @@
 //! Multi-row upserts by natural key, written once for both dialects: insert, or
 //! update the other columns only when one differs (`IS DISTINCT FROM`), so that
 //! `rows_affected` counts real changes and re-imports change nothing.
+//!
+//! Rows are built with [`row!`](crate::row): every value stands beside its
+//! column's name, and the statement's column list is taken from the rows, so
+//! two values cannot be swapped without swapping their names too.
 
 use std::collections::HashMap;
 
@@ -46,29 +50,36 @@ impl From<Option<i64>> for Val {
     }
 }
 
+/// One row: each value with its column's name.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<(&'static str, Val)>);
+
+/// `row! { "code" => r.code.as_str(), "name" => r.name.as_str() }`
+#[macro_export]
+macro_rules! row {
+    ($($col:literal => $v:expr),* $(,)?) => {
+        $crate::db::upsert::Row(vec![$(($col, $crate::db::upsert::Val::from($v))),*])
+    };
+}
+
 /// The upsert of one table: insert, or update the non-key columns when any differ.
 pub struct Upsert<'a> {
     pub table: &'a str,
-    pub columns: &'a [&'a str],
     pub keys: &'a [&'a str],
     /// Columns written on insert and update but not compared (e.g. `updated_at`).
     pub untracked: &'a [&'a str],
 }
 
 impl Upsert<'_> {
-    fn sql(&self, rows: usize) -> String {
-        let n = self.columns.len();
+    fn sql(&self, columns: &[&str], rows: usize) -> String {
+        let n = columns.len();
         let values: Vec<String> = (0..rows)
             .map(|r| {
                 let ps: Vec<String> = (1..=n).map(|c| format!("${}", r * n + c)).collect();
                 format!("({})", ps.join(", "))
             })
             .collect();
-        let rest: Vec<&&str> = self
-            .columns
-            .iter()
-            .filter(|c| !self.keys.contains(c))
-            .collect();
+        let rest: Vec<&&str> = columns.iter().filter(|c| !self.keys.contains(c)).collect();
         let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
         let differ: Vec<String> = rest
             .iter()
@@ -87,7 +98,7 @@ impl Upsert<'_> {
         format!(
             "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO {}",
             self.table,
-            self.columns.join(", "),
+            columns.join(", "),
             values.join(", "),
             self.keys.join(", "),
             action
@@ -96,18 +107,16 @@ impl Upsert<'_> {
 
     /// One statement may not upsert a key twice (PostgreSQL refuses), and derived
     /// rows repeat (several plans share a school): the last row of a key wins.
-    fn distinct_keys(&self, rows: Vec<Vec<Val>>) -> Vec<Vec<Val>> {
-        let key_at: Vec<usize> = self
-            .keys
-            .iter()
-            .filter_map(|k| self.columns.iter().position(|c| c == k))
-            .collect();
+    fn distinct_keys(&self, rows: Vec<Row>) -> Vec<Row> {
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut out: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
+        let mut out: Vec<Row> = Vec::with_capacity(rows.len());
         for row in rows {
             let key = format!(
                 "{:?}",
-                key_at.iter().map(|&i| row.get(i)).collect::<Vec<_>>()
+                row.0
+                    .iter()
+                    .filter(|(c, _)| self.keys.contains(c))
+                    .collect::<Vec<_>>()
             );
             match index.get(&key) {
                 Some(&at) => out[at] = row,
@@ -120,19 +129,29 @@ impl Upsert<'_> {
         out
     }
 
-    pub async fn run(
-        &self,
-        conn: &mut AnyConnection,
-        rows: Vec<Vec<Val>>,
-    ) -> Result<u64, sqlx::Error> {
+    pub async fn run(&self, conn: &mut AnyConnection, rows: Vec<Row>) -> Result<u64, sqlx::Error> {
+        let Some(first) = rows.first() else {
+            return Ok(0);
+        };
+        let columns: Vec<&'static str> = first.0.iter().map(|(c, _)| *c).collect();
+        if let Some(odd) = rows
+            .iter()
+            .find(|r| !r.0.iter().map(|(c, _)| *c).eq(columns.iter().copied()))
+        {
+            return Err(sqlx::Error::Protocol(format!(
+                "rows of {} name different columns: {columns:?} and {:?}",
+                self.table,
+                odd.0.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+            )));
+        }
         let rows = self.distinct_keys(rows);
         // Both dialects accept well over 30,000 parameters per statement.
-        let per_chunk = (30_000 / self.columns.len()).clamp(1, 500);
+        let per_chunk = (30_000 / columns.len()).clamp(1, 500);
         let mut changed = 0;
         for chunk in rows.chunks(per_chunk) {
-            let sql = self.sql(chunk.len());
+            let sql = self.sql(&columns, chunk.len());
             let mut q = sqlx::query(&sql);
-            for v in chunk.iter().flatten() {
+            for (_, v) in chunk.iter().flat_map(|r| r.0.iter()) {
                 q = match v {
                     Val::Text(s) => q.bind(s.clone()),
                     Val::Int(i) => q.bind(*i),
@@ -143,5 +162,33 @@ impl Upsert<'_> {
             changed += q.execute(&mut *conn).await?.rows_affected();
         }
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_come_from_the_rows_and_keys_repeat_only_once() {
+        let u = Upsert {
+            table: "offices",
+            keys: &["code"],
+            untracked: &[],
+        };
+        let sql = u.sql(&["code", "name"], 2);
+        assert_eq!(
+            sql,
+            "INSERT INTO offices (code, name) VALUES ($1, $2), ($3, $4) ON CONFLICT (code) \
+             DO UPDATE SET name = excluded.name WHERE offices.name IS DISTINCT FROM excluded.name"
+        );
+        let rows = vec![
+            crate::row! { "code" => "0201", "name" => "甲" },
+            crate::row! { "code" => "0202", "name" => "乙" },
+            crate::row! { "code" => "0201", "name" => "丙" },
+        ];
+        let out = u.distinct_keys(rows);
+        assert_eq!(out.len(), 2);
+        assert!(matches!(&out[0].0[1].1, Val::Text(t) if t == "丙"));
     }
 }

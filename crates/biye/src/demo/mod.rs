@@ -23,7 +23,6 @@ use crate::domain::score::{Grade, ObtainedBy, ScoreStatus};
 use crate::domain::{AdmissionNo, BatchCode, CourseCode, Gender, IdType, OfficeCode, Sitting};
 use crate::interchange::*;
 
-pub const DEMO_PASSWORD: &str = "Demo@2023";
 /// The certificate the demo's exemption rule rests on.
 pub const COMPUTER_CERTIFICATE: &str = "全国计算机等级考试一级";
 

@@ -388,6 +388,39 @@ impl PhoneNumber {
             Err(IdError::Phone(s.to_owned()))
         }
     }
+
+    /// A mainland mobile number (one that can receive an SMS).
+    pub fn is_mobile(&self) -> bool {
+        self.0.len() == 11 && !self.0.contains('-')
+    }
+
+    /// As shown on a page to someone not yet signed in: `138****2208`.
+    pub fn masked(&self) -> String {
+        let keep_end = 4.min(self.0.len());
+        let keep_start = 3.min(self.0.len() - keep_end);
+        let hidden = self.0.len() - keep_start - keep_end;
+        format!(
+            "{}{}{}",
+            &self.0[..keep_start],
+            "*".repeat(hidden),
+            &self.0[self.0.len() - keep_end..]
+        )
+    }
+}
+
+#[cfg(test)]
+mod phone_tests {
+    use super::PhoneNumber;
+
+    #[test]
+    fn phones_are_masked_and_only_mobiles_receive_codes() {
+        let m = PhoneNumber::parse("13609742208").unwrap();
+        assert!(m.is_mobile());
+        assert_eq!(m.masked(), "136****2208");
+        let l = PhoneNumber::parse("0751-8912116").unwrap();
+        assert!(!l.is_mobile());
+        assert_eq!(l.masked(), "075*****2116");
+    }
 }
 
 /// 考试年月: the sitting a score was obtained in, `YYYYMM`.

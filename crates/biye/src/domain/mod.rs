@@ -19,5 +19,5 @@ pub use ids::{
     ResidentIdNo, SchoolCode, Sitting,
 };
 pub use level::Level;
-pub use role::{Principal, StaffRole};
+pub use role::{Principal, Scope, StaffRole};
 pub use typed_id::*;

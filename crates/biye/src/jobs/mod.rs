@@ -10,8 +10,7 @@ pub fn spawn(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            match crate::db::sessions::delete_expired(state.db.pool(), jiff::Timestamp::now()).await
-            {
+            match crate::db::sessions::delete_expired(state.db.pool(), state.clock.now()).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),

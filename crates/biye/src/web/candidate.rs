@@ -4,18 +4,17 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 
 use super::error::{render, WebError, WebResult};
+use super::routes::Area;
 use super::session::{CsrfToken, CurrentCandidate};
 use super::AppState;
 use crate::db;
 use crate::domain::candidate::CandidateProfile;
 use crate::domain::level::{ethnicity_label, label_of, EDUCATION_LEVEL, POLITICAL_STATUS};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/me", get(dashboard))
+pub fn area() -> Area {
+    Area::new().get("/me", dashboard)
 }
 
 #[derive(Template)]

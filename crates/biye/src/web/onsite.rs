@@ -2,22 +2,28 @@
 //! reviewer opens by scanning the QR code on a printed registration form, or by
 //! typing its admission number and 校验码, to see whose form it is, whether it
 //! is genuine, and where the application stands.
+//!
+//! A lookup that does not verify counts against the reviewer like a wrong
+//! password (a 校验码 has 50 bits, but guesses are still limited), and every
+//! successful one is written to the access log.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 
 use super::error::{render, WebError, WebResult};
+use super::routes::Area;
 use super::session::{self, CsrfToken, CurrentStaff};
+use super::throttle::{self, ClientAddr, Keys};
 use super::AppState;
 use crate::db;
+use crate::db::access::Access;
 use crate::domain::{AdmissionNo, BatchCode, StaffRole};
-use crate::signing;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/onsite/lookup", get(lookup))
+pub fn area(state: &AppState) -> Area {
+    Area::new()
+        .get("/onsite/lookup", lookup)
+        .limited(state.limits.lookup.clone())
 }
 
 /// The form being looked up, once its reference checked out.
@@ -49,6 +55,7 @@ async fn lookup(
     State(state): State<AppState>,
     staff: CurrentStaff,
     CsrfToken(csrf): CsrfToken,
+    addr: axum::Extension<ClientAddr>,
     RawQuery(query): RawQuery,
 ) -> WebResult<impl IntoResponse> {
     if staff.role == StaffRole::Admin {
@@ -69,13 +76,25 @@ async fn lookup(
         error: None,
         found: None,
     };
-    let genuine = if !reference.is_empty() {
-        signing::verify(&state.secret, &reference).ok_or(FORGED)
-    } else if !admission_no.is_empty() || !code.is_empty() {
-        typed(&state, &admission_no, &code).await?
-    } else {
+    if reference.is_empty() && admission_no.is_empty() && code.is_empty() {
         return render(&page);
+    }
+    let keys = Keys::new(addr.0).and(format!("lookup:{}", staff.id), throttle::LOOKUP);
+    if let Err(e) = throttle::ensure_open(&state, &keys).await {
+        page.error = Some(e.to_string());
+        return render(&page);
+    }
+    let genuine = if !reference.is_empty() {
+        state.keys.verify(&reference).ok_or(FORGED)
+    } else {
+        typed(&state, &admission_no, &code).await?
     };
+    if genuine.is_err() {
+        if let Err(e) = throttle::failed(&state, &keys).await {
+            page.error = Some(e.to_string());
+            return render(&page);
+        }
+    }
     match genuine {
         Ok((admission_no, batch)) => match found(&state, &staff, &admission_no, &batch).await? {
             Ok(f) => page.found = Some(f),
@@ -102,7 +121,7 @@ async fn typed(
     Ok(batches
         .iter()
         .map(|b| b.code.to_string())
-        .find(|b| signing::short_code_matches(&state.secret, no.as_str(), b, code))
+        .find(|b| state.keys.short_code_matches(no.as_str(), b, code))
         .map(|b| (no.to_string(), b))
         .ok_or(FORGED))
 }
@@ -128,15 +147,12 @@ async fn found(
     let application = db::applications::find(pool, id, &batch.code.to_string()).await?;
     let office_code =
         db::applications::handling_office(application.as_ref(), c.office_code.as_ref());
-    if staff
-        .office
-        .as_ref()
-        .is_some_and(|mine| mine.as_str() != office_code)
-    {
+    if !staff.scope.covers(&office_code) {
         return Err(WebError::Forbidden(
             "该考生的办理地点不是您所在的考办，请让考生到所选办理地点提交材料",
         ));
     }
+    db::access::record(pool, state.clock.now(), staff.id, id, Access::OnsiteLookup).await?;
     Ok(Ok(Found {
         admission_no: no.to_string(),
         name: c.name,

@@ -4,21 +4,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 
 use super::error::{render, WebResult};
+use super::routes::Area;
 use super::session::MaybePrincipal;
 use super::AppState;
 use crate::db;
 use crate::domain::batch::Phase;
 use crate::domain::Principal;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(health))
-        .route("/static/app.css", get(css))
+pub fn area() -> Area {
+    Area::new()
+        .get("/", home)
+        .get("/healthz", health)
+        .get("/static/app.css", css)
 }
 
 pub struct BatchView {
@@ -87,7 +86,7 @@ async fn home(
 }
 
 async fn health(State(state): State<AppState>) -> WebResult<&'static str> {
-    sqlx::query("SELECT 1").execute(state.db.pool()).await?;
+    state.db.ping().await?;
     Ok("ok")
 }
 

@@ -1,38 +1,60 @@
-//! Cookies, sessions, CSRF and the extractors that say who is asking.
+//! Cookies, sessions and the extractors that say who is asking.
 //!
-//! * `biye_session`: a random token; the database keeps its hash (db/sessions.rs).
-//! * `biye_csrf`: a random token set on the first visit (middleware below). Every
-//!   form carries it in a hidden field and [`VerifiedForm`] refuses a POST whose
-//!   field does not match the cookie. The cookie is SameSite=Strict, so another
-//!   site can neither read it nor send it.
+//! * The session cookie holds a random token; the database keeps its hash
+//!   (db/sessions.rs) with the session's own CSRF token.
+//! * The pre-session cookie holds a random nonce for visitors who are not
+//!   signed in; their forms carry an HMAC of it (see `csrf.rs`).
+//!
+//! With an https public URL both cookies are `__Host-` prefixed and Secure
+//! (browsers then refuse them from any other origin or path); on plain http
+//! (a loopback demo) the prefix is impossible and they are plain HttpOnly.
+//!
+//! [`resolve`] looks the session up once per request; every extractor below
+//! reads what it found.
 
-use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 use super::error::WebError;
 use super::AppState;
 use crate::db;
-use crate::domain::{CandidateId, OfficeCode, Principal, StaffId, StaffRole};
-
-pub const SESSION_COOKIE: &str = "biye_session";
-pub const CSRF_COOKIE: &str = "biye_csrf";
-pub const SESSION_HOURS: i64 = 8;
+use crate::db::sessions::SessionRow;
+use crate::domain::{CandidateId, Principal, Scope, StaffId, StaffRole};
 
 pub fn random_token() -> String {
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn cookie(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    parts
+/// The names of the two cookies, by whether they can be Secure.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieNames {
+    pub session: &'static str,
+    pub pre: &'static str,
+}
+
+pub fn cookie_names(secure: bool) -> CookieNames {
+    if secure {
+        CookieNames {
+            session: "__Host-biye_session",
+            pre: "__Host-biye_pre",
+        }
+    } else {
+        CookieNames {
+            session: "biye_session",
+            pre: "biye_pre",
+        }
+    }
+}
+
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -42,14 +64,10 @@ pub fn cookie(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    secure: bool,
-    same_site: &str,
-    max_age: Option<i64>,
-) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+/// A `Set-Cookie` value: Path=/, HttpOnly, SameSite=Lax (a QR code scanned in
+/// another app opens our page signed in), Secure when the site is https.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         c.push_str("; Secure");
     }
@@ -59,48 +77,91 @@ pub fn set_cookie(
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The CSRF token of this visitor, for templates.
+/// What [`resolve`] found about the visitor.
 #[derive(Clone, Debug)]
-pub struct CsrfToken(pub String);
+pub struct Visitor {
+    /// The session token presented and the live session behind it.
+    pub session: Option<(String, SessionRow)>,
+    /// The pre-session nonce the anonymous CSRF token is bound to.
+    pub nonce: String,
+}
 
-/// Gives every visitor a CSRF cookie before any form is shown.
-pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
-    let token = existing.clone().unwrap_or_else(random_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+impl Visitor {
+    pub fn principal(&self) -> Option<&Principal> {
+        self.session.as_ref().map(|(_, s)| &s.principal)
+    }
+}
+
+/// Looks up the session once per request and makes sure every visitor has a
+/// pre-session nonce (set as a cookie on the first response).
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let names = cookie_names(state.secure_cookies());
+    let session = match cookie(req.headers(), names.session) {
+        Some(token) => match db::sessions::find(state.db.pool(), &token, state.clock.now()).await {
+            Ok(found) => found.map(|s| (token, s)),
+            Err(e) => return WebError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let existing = cookie(req.headers(), names.pre).filter(|n| n.len() >= 32 && n.len() <= 64);
+    let nonce = existing.clone().unwrap_or_else(random_token);
+    req.extensions_mut().insert(Visitor {
+        session,
+        nonce: nonce.clone(),
+    });
     let mut res = next.run(req).await;
     if existing.is_none() {
-        let v = set_cookie(CSRF_COOKIE, &token, state.secure_cookies(), "Strict", None);
+        let v = set_cookie(names.pre, &nonce, state.secure_cookies(), None);
         res.headers_mut().append(SET_COOKIE, v);
     }
     res
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+fn visitor(parts: &Parts) -> Result<&Visitor, WebError> {
+    parts
+        .extensions
+        .get::<Visitor>()
+        .ok_or_else(|| WebError::internal("session middleware not installed"))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
-        parts
-            .extensions
-            .get::<CsrfToken>()
-            .cloned()
-            .ok_or_else(|| WebError::Internal(anyhow::anyhow!("csrf middleware not installed")))
+        visitor(parts).cloned()
     }
 }
 
-/// A urlencoded form whose `csrf` field matched the visitor's cookie.
-pub struct VerifiedForm<T>(pub T);
+/// The CSRF token forms on this page must carry.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+impl<S> FromRequestParts<S> for CsrfToken
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        let state = AppState::from_ref(state);
+        Ok(CsrfToken(super::csrf::expected(&state, visitor(parts)?)))
+    }
+}
+
+/// A urlencoded form body (its CSRF token was checked by the guard layer).
+pub struct FormBody<T>(pub T);
 
 /// Forms are small; anything larger is refused before parsing.
-const FORM_LIMIT: usize = 64 * 1024;
+pub const FORM_LIMIT: usize = 64 * 1024;
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VerifiedForm<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
     type Rejection = WebError;
     async fn from_request(req: Request, _state: &S) -> Result<Self, WebError> {
-        let cookie_token = cookie(req.headers(), CSRF_COOKIE).ok_or(WebError::Csrf)?;
         let body = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
             .await
-            .map_err(|_| WebError::BadRequest("提交的内容过大".into()))?;
-        verify_form(&cookie_token, &body).map(VerifiedForm)
+            .map_err(|_| WebError::TooLarge)?;
+        serde_urlencoded::from_bytes(&body)
+            .map(FormBody)
+            .map_err(|_| WebError::BadRequest("表单内容无效，请返回重新填写".into()))
     }
 }
 
@@ -113,39 +174,13 @@ pub fn query_field(encoded: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn verify_form<T: DeserializeOwned>(cookie_token: &str, body: &Bytes) -> Result<T, WebError> {
-    let field = query_field(body, "csrf").ok_or(WebError::Csrf)?;
-    if field.len() != cookie_token.len()
-        || !bool::from(field.as_bytes().ct_eq(cookie_token.as_bytes()))
-    {
-        return Err(WebError::Csrf);
-    }
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| WebError::BadRequest("表单内容无效，请返回重新填写".into()))
-}
-
 /// Whoever is signed in, if anyone.
 pub struct MaybePrincipal(pub Option<Principal>);
 
-impl<S> FromRequestParts<S> for MaybePrincipal
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
-        if let Some(p) = parts.extensions.get::<Option<Principal>>() {
-            return Ok(Self(p.clone()));
-        }
-        let state = AppState::from_ref(state);
-        let principal = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(token) => db::sessions::find(state.db.pool(), &token, jiff::Timestamp::now())
-                .await?
-                .map(|s| s.principal),
-            None => None,
-        };
-        parts.extensions.insert(principal.clone());
-        Ok(Self(principal))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        Ok(Self(visitor(parts)?.principal().cloned()))
     }
 }
 
@@ -172,15 +207,11 @@ pub fn local_path(next: &str) -> Option<&str> {
 /// A signed-in candidate; anyone else is sent to the candidate login.
 pub struct CurrentCandidate(pub CandidateId);
 
-impl<S> FromRequestParts<S> for CurrentCandidate
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
+impl<S: Send + Sync> FromRequestParts<S> for CurrentCandidate {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
-        match MaybePrincipal::from_request_parts(parts, state).await?.0 {
-            Some(Principal::Candidate { id }) => Ok(Self(id)),
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        match visitor(parts)?.principal() {
+            Some(Principal::Candidate { id }) => Ok(Self(*id)),
             Some(Principal::Staff { .. }) => Err(WebError::Forbidden("此页面仅供考生使用")),
             None => Err(WebError::SignIn {
                 staff: false,
@@ -190,56 +221,73 @@ where
     }
 }
 
-/// A signed-in staff member; candidates are refused, strangers sent to the staff login.
+/// A signed-in staff member who may work; candidates are refused, strangers
+/// sent to the staff login, and a one-time password must be changed first.
 #[derive(Debug, Clone)]
 pub struct CurrentStaff {
     pub id: StaffId,
     pub role: StaffRole,
-    pub office: Option<OfficeCode>,
+    pub scope: Scope,
 }
 
-impl<S> FromRequestParts<S> for CurrentStaff
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
+fn staff_of(parts: &Parts) -> Result<(CurrentStaff, bool), WebError> {
+    match &visitor(parts)?.session {
+        Some((_, s)) => match &s.principal {
+            Principal::Staff { id, role, scope } => Ok((
+                CurrentStaff {
+                    id: *id,
+                    role: *role,
+                    scope: scope.clone(),
+                },
+                s.must_change_password,
+            )),
+            Principal::Candidate { .. } => Err(WebError::Forbidden("此页面仅供考办工作人员使用")),
+        },
+        None => Err(WebError::SignIn {
+            staff: true,
+            next: return_to(parts),
+        }),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentStaff {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        match staff_of(parts)? {
+            (_, true) => Err(WebError::ChangePassword),
+            (staff, false) => Ok(staff),
+        }
+    }
+}
+
+/// A signed-in staff member, even one who must still change a one-time
+/// password (for the password page itself).
+pub struct StaffChangingPassword(pub CurrentStaff);
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffChangingPassword {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        Ok(Self(staff_of(parts)?.0))
+    }
+}
+
+/// An administrator; every other role is refused.
+pub struct CurrentAdmin(pub CurrentStaff);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentAdmin {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
-        match MaybePrincipal::from_request_parts(parts, state).await?.0 {
-            Some(Principal::Staff { id, role, office }) => Ok(Self { id, role, office }),
-            Some(Principal::Candidate { .. }) => {
-                Err(WebError::Forbidden("此页面仅供考办工作人员使用"))
-            }
-            None => Err(WebError::SignIn {
-                staff: true,
-                next: return_to(parts),
-            }),
+        let staff = CurrentStaff::from_request_parts(parts, state).await?;
+        if staff.role != StaffRole::Admin {
+            return Err(WebError::Forbidden("此页面仅供系统管理员使用"));
         }
+        Ok(Self(staff))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csrf_field_must_match_the_cookie() {
-        #[derive(serde::Deserialize)]
-        struct F {
-            #[allow(dead_code)]
-            login: String,
-        }
-        let t = random_token();
-        let ok = Bytes::from(format!("csrf={t}&login=a"));
-        assert!(verify_form::<F>(&t, &ok).is_ok());
-        let bad = Bytes::from(format!("csrf={}&login=a", random_token()));
-        assert!(matches!(verify_form::<F>(&t, &bad), Err(WebError::Csrf)));
-        let missing = Bytes::from("login=a");
-        assert!(matches!(
-            verify_form::<F>(&t, &missing),
-            Err(WebError::Csrf)
-        ));
-    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
@@ -275,10 +323,17 @@ mod tests {
     }
 
     #[test]
-    fn cookies_are_found_among_others() {
+    fn cookies_are_found_among_others_and_named_by_security() {
         let mut h = axum::http::HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; biye_csrf=xyz; b=2"));
-        assert_eq!(cookie(&h, CSRF_COOKIE).as_deref(), Some("xyz"));
+        h.insert(COOKIE, HeaderValue::from_static("a=1; biye_pre=xyz; b=2"));
+        assert_eq!(cookie(&h, "biye_pre").as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, "c"), None);
+        assert_eq!(cookie_names(true).session, "__Host-biye_session");
+        let v = set_cookie("__Host-biye_session", "t", true, Some(60));
+        let v = v.to_str().unwrap();
+        assert!(
+            v.contains("Secure") && v.contains("Path=/") && !v.contains("Domain"),
+            "{v}"
+        );
     }
 }

@@ -4,17 +4,16 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 
 use super::error::{render, WebError, WebResult};
+use super::routes::Area;
 use super::session::{CsrfToken, CurrentStaff};
 use super::AppState;
 use crate::db;
 use crate::domain::StaffRole;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/staff", get(dashboard))
+pub fn area() -> Area {
+    Area::new().get("/staff", dashboard)
 }
 
 #[derive(Template)]
@@ -27,6 +26,7 @@ struct Dashboard {
     candidates: i64,
     /// City and provincial reviewers check printed forms; administrators do not.
     reviewer: bool,
+    admin: bool,
 }
 
 async fn dashboard(
@@ -37,7 +37,7 @@ async fn dashboard(
     let me = db::staff::get(state.db.pool(), staff.id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let scope = match &staff.office {
+    let scope = match staff.scope.office() {
         Some(code) => db::reference::office_label(state.db.pool(), code.as_str()).await?,
         None => "全省".to_owned(),
     };
@@ -48,5 +48,6 @@ async fn dashboard(
         scope,
         candidates: db::candidates::count(state.db.pool()).await?,
         reviewer: staff.role != StaffRole::Admin,
+        admin: staff.role == StaffRole::Admin,
     })
 }

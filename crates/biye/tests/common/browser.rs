@@ -4,8 +4,9 @@
 //!
 //! `Browser::start` returns `None`, and the test says it skipped, where
 //! Chromium or ChromeDriver is missing (`BIYE_CHROMIUM`, `BIYE_CHROMEDRIVER`
-//! override `/usr/bin/chromium` and `/usr/bin/chromedriver`); `.ci/run`
-//! installs both, so CI always runs these tests.
+//! override `/usr/bin/chromium` and `/usr/bin/chromedriver`); under
+//! `BIYE_REQUIRE_ALL=1` a missing browser fails the test. `.ci/run` installs
+//! both and sets it, so CI always runs these tests.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -46,7 +47,7 @@ impl Browser {
             binary("BIYE_CHROMIUM", "/usr/bin/chromium"),
             binary("BIYE_CHROMEDRIVER", "/usr/bin/chromedriver"),
         ) else {
-            eprintln!("Chromium or ChromeDriver not installed: skipping the browser test");
+            super::common::available("Chromium and ChromeDriver", false);
             return None;
         };
         let port = free_port();
@@ -257,7 +258,9 @@ pub async fn serve(state: biye::web::AppState) -> String {
         .expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, biye::web::router(state)).await;
+        let app =
+            biye::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
 }

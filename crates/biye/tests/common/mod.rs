@@ -2,17 +2,42 @@
 //!
 //! SQLite always (a file in a temporary directory); PostgreSQL too when
 //! `BIYE_TEST_DATABASE_URL` points at a server, where each test creates its own
-//! database. Tests loop over [`backends`] so one test body checks both.
+//! database and drops it afterwards. Tests loop over [`TestApp::all`] so one
+//! test body checks both. With `BIYE_REQUIRE_ALL=1` (set by `.ci/run`) a
+//! missing PostgreSQL, browser or tool fails the test instead of skipping it.
 
 #![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use biye::config::Config;
 use biye::db::Db;
+use biye::sms::{SendFuture, SmsMessage, SmsSender};
 use biye::web::AppState;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+/// The demo password of every test database.
+pub const PASSWORD: &str = "Demo-2023-pass";
+
+/// Whether CI demands that nothing be skipped.
+pub fn require_all() -> bool {
+    std::env::var("BIYE_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skips (returns false) or, under `BIYE_REQUIRE_ALL=1`, fails the test.
+pub fn available(what: &str, present: bool) -> bool {
+    if !present {
+        assert!(
+            !require_all(),
+            "{what} is missing and BIYE_REQUIRE_ALL=1: this test must not be skipped"
+        );
+        eprintln!("{what} is missing: skipping");
+    }
+    present
+}
 
 /// The `biye` binary working in `dir`: SQLite at `dir/db/biye.db`, objects in
 /// `dir/objects`, the demo clock (2023-06-15 09:00, inside the batch window).
@@ -25,6 +50,9 @@ pub fn biye(dir: &std::path::Path) -> std::process::Command {
         )
         .env("BIYE_OBJECT_STORE_URL", dir.join("objects"))
         .env("BIYE_NOW", "2023-06-15T09:00")
+        .env("BIYE_DEMO_PASSWORD", PASSWORD)
+        .env_remove("BIYE_SIGNING_SECRET")
+        .env_remove("BIYE_SIGNING_SECRET_FILE")
         .env("BIYE_LOG", "warn");
     c
 }
@@ -39,42 +67,105 @@ pub fn admission_of(case: biye::demo::Case) -> String {
         .expect("every case is generated")
 }
 
+/// An SMS sender that keeps what it was asked to send.
+#[derive(Debug, Default)]
+pub struct Outbox(pub Mutex<Vec<(String, SmsMessage)>>);
+
+impl SmsSender for Outbox {
+    fn send<'a>(&'a self, phone: &'a str, message: &'a SmsMessage) -> SendFuture<'a> {
+        if let Ok(mut v) = self.0.lock() {
+            v.push((phone.to_owned(), message.clone()));
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Outbox {
+    /// The newest code sent to `phone`.
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        let v = self.0.lock().ok()?;
+        v.iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .map(|(_, m)| match m {
+                SmsMessage::VerificationCode { code, .. } => code.clone(),
+            })
+    }
+    pub fn count(&self) -> usize {
+        self.0.lock().map_or(0, |v| v.len())
+    }
+}
+
 pub struct TestApp {
     pub db: Db,
     pub state: AppState,
     pub backend: &'static str,
+    pub outbox: Arc<Outbox>,
     _dir: tempfile::TempDir,
     cookies: Vec<(String, String)>,
+    csrf: String,
+    /// The PostgreSQL database to drop afterwards, with the admin URL.
+    drop: Option<(String, String)>,
 }
 
 pub fn config(database_url: String, dir: &std::path::Path) -> Config {
     Config {
         database_url,
         object_store_url: dir.join("objects").display().to_string(),
+        s3: Default::default(),
         listen: "127.0.0.1:0".parse().expect("valid"),
         public_url: None,
+        trust_proxy: false,
         time_zone: "Asia/Shanghai".into(),
-        session_secret: Some("test-secret-test-secret-test-secret!".into()),
+        signing_secret: Some("test:test-secret-test-secret-test-secret!".into()),
+        signing_secret_file: None,
         now: Some("2023-06-15T09:00".into()),
+        demo_password: Some(PASSWORD.into()),
+        sms_gateway: None,
+        sms_token: None,
+        log: "warn".into(),
+        // High enough that only the flooding tests meet it.
+        sign_in_per_minute: 10_000,
     }
 }
 
-/// The database URLs to run against: SQLite, and PostgreSQL when configured.
-pub async fn backends() -> Vec<(&'static str, String, tempfile::TempDir)> {
+struct Backend {
+    name: &'static str,
+    url: String,
+    dir: tempfile::TempDir,
+    drop: Option<(String, String)>,
+}
+
+/// The databases to run against: SQLite, and PostgreSQL when configured.
+async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("t.db").display());
-    let mut out = vec![("sqlite", sqlite, dir)];
-    if let Ok(admin) = std::env::var("BIYE_TEST_DATABASE_URL") {
-        out.push((
-            "postgres",
-            fresh_postgres(&admin).await,
-            tempfile::tempdir().expect("temp dir"),
-        ));
+    let mut out = vec![Backend {
+        name: "sqlite",
+        url: sqlite,
+        dir,
+        drop: None,
+    }];
+    match std::env::var("BIYE_TEST_DATABASE_URL") {
+        Ok(admin) => {
+            let (url, name) = fresh_postgres(&admin).await;
+            out.push(Backend {
+                name: "postgres",
+                url,
+                dir: tempfile::tempdir().expect("temp dir"),
+                drop: Some((admin, name)),
+            });
+        }
+        // SQLite alone, said once per test only when CI demands both.
+        Err(_) => assert!(
+            !require_all(),
+            "BIYE_TEST_DATABASE_URL is unset and BIYE_REQUIRE_ALL=1: PostgreSQL must run"
+        ),
     }
     out
 }
 
-async fn fresh_postgres(admin_url: &str) -> String {
+async fn fresh_postgres(admin_url: &str) -> (String, String) {
     use sqlx::Connection;
     let name = format!("biye_test_{:016x}", rand::random::<u64>());
     let mut conn = sqlx::PgConnection::connect(admin_url)
@@ -85,38 +176,83 @@ async fn fresh_postgres(admin_url: &str) -> String {
         .expect("create test database");
     let mut url = url::Url::parse(admin_url).expect("valid postgres URL");
     url.set_path(&name);
-    url.to_string()
+    (url.to_string(), name)
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.drop.take() else {
+            return;
+        };
+        // Drop on a thread of its own: this may run inside a runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::Executor::execute(&mut c, sql.as_str()).await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
 }
 
 impl TestApp {
     pub async fn all() -> Vec<TestApp> {
         let mut apps = Vec::new();
-        for (backend, url, dir) in backends().await {
-            apps.push(Self::new(backend, url, dir).await);
+        for b in backends().await {
+            apps.push(Self::new(b, |_| {}).await);
         }
         apps
     }
 
-    async fn new(backend: &'static str, url: String, dir: tempfile::TempDir) -> TestApp {
-        let config = config(url, dir.path());
+    /// Every backend, with the configuration changed first.
+    pub async fn all_with(change: impl Fn(&mut Config) + Copy) -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for b in backends().await {
+            apps.push(Self::new(b, change).await);
+        }
+        apps
+    }
+
+    async fn new(b: Backend, change: impl Fn(&mut Config)) -> TestApp {
+        let mut config = config(b.url, b.dir.path());
+        change(&mut config);
         let db = biye::cli::open_db(&config).await.expect("open and migrate");
-        let state = biye::cli::serve::build_state(&config, db.clone())
+        let mut state = biye::cli::serve::build_state(&config, db.clone())
             .await
             .expect("state");
+        let outbox = Arc::new(Outbox::default());
+        state.sms = outbox.clone();
         TestApp {
             db,
             state,
-            backend,
-            _dir: dir,
+            backend: b.name,
+            outbox,
+            _dir: b.dir,
             cookies: Vec::new(),
+            csrf: String::new(),
+            drop: b.drop,
         }
     }
 
     /// Loads a small demo data set (every case at least once).
     pub async fn with_demo(self, candidates: usize) -> Self {
-        biye::cli::demo::load(&self.db, candidates, 2023)
-            .await
-            .expect("demo data");
+        biye::cli::demo::load(
+            &self.db,
+            candidates,
+            2023,
+            Some(PASSWORD),
+            self.state.clock.now(),
+        )
+        .await
+        .expect("demo data");
         self
     }
 
@@ -148,7 +284,11 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.expect("body").to_bytes();
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if let Some(t) = hidden_csrf(&body) {
+            self.csrf = t;
+        }
+        (status, headers, body)
     }
 
     pub async fn get(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -159,13 +299,13 @@ impl TestApp {
         self.send(req).await
     }
 
-    /// Posts a form, adding the CSRF token from the cookie jar.
+    /// Posts a form with the CSRF token of the last page that had one.
     pub async fn post(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
     ) -> (StatusCode, axum::http::HeaderMap, String) {
-        let csrf = self.csrf();
+        let csrf = self.csrf.clone();
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
@@ -185,15 +325,69 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// The CSRF token the pages last handed out.
     pub fn csrf(&self) -> String {
-        self.cookies
-            .iter()
-            .find(|(k, _)| k == "biye_csrf")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        self.csrf.clone()
+    }
+
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.cookies.clone()
+    }
+
+    /// Another browser's cookies (e.g. a second device of the same person).
+    pub fn set_cookies(&mut self, cookies: Vec<(String, String)>) {
+        self.cookies = cookies;
     }
 
     pub fn forget_cookies(&mut self) {
         self.cookies.clear();
+        self.csrf.clear();
     }
+
+    /// Signs a candidate in through the form (fetching it first for a token).
+    pub async fn sign_in(&mut self, login: &str) -> StatusCode {
+        self.get("/login").await;
+        self.post("/login", &[("login", login), ("password", PASSWORD)])
+            .await
+            .0
+    }
+
+    pub async fn sign_in_staff(&mut self, user: &str) -> StatusCode {
+        self.get("/staff/login").await;
+        let s = self
+            .post("/staff/login", &[("login", user), ("password", PASSWORD)])
+            .await
+            .0;
+        // A page of the new session, for its token.
+        self.get("/staff").await;
+        s
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field in a page.
+pub fn hidden_csrf(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = body[at..].find('"')?;
+    Some(body[at..at + end].to_owned())
+}
+
+/// Every backend with a small demo data set (every case at least once).
+pub async fn demo_apps() -> Vec<TestApp> {
+    let mut out = Vec::new();
+    for app in TestApp::all().await {
+        out.push(app.with_demo(biye::demo::Case::ALL.len()).await);
+    }
+    out
+}
+
+/// A candidate's record as the database holds it.
+pub async fn profile(
+    app: &TestApp,
+    admission_no: &str,
+) -> biye::domain::candidate::CandidateProfile {
+    biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().expect("valid"))
+        .await
+        .expect("database")
+        .expect("candidate")
+        .1
 }

@@ -5,6 +5,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::ImportError;
 use crate::db::upsert::Upsert;
+use crate::row;
+
 pub(super) async fn write(
     conn: &mut AnyConnection,
     plans: &[crate::domain::plan::Plan],
@@ -12,16 +14,15 @@ pub(super) async fn write(
     let majors = plans
         .iter()
         .map(|p| {
-            vec![
-                p.major_code.as_str().into(),
-                p.major_name.as_str().into(),
-                p.level.as_str().into(),
-            ]
+            row! {
+                "code" => p.major_code.as_str(),
+                "name" => p.major_name.as_str(),
+                "level" => p.level.as_str(),
+            }
         })
         .collect();
     let mut changed = Upsert {
         table: "majors",
-        columns: &["code", "name", "level"],
         keys: &["code"],
         untracked: &[],
     }
@@ -30,15 +31,14 @@ pub(super) async fn write(
     let schools = plans
         .iter()
         .map(|p| {
-            vec![
-                p.examining_school_code.as_str().into(),
-                p.examining_school_name.as_str().into(),
-            ]
+            row! {
+                "code" => p.examining_school_code.as_str(),
+                "name" => p.examining_school_name.as_str(),
+            }
         })
         .collect();
     changed += Upsert {
         table: "examining_schools",
-        columns: &["code", "name"],
         keys: &["code"],
         untracked: &[],
     }
@@ -65,7 +65,7 @@ pub(super) async fn write(
         .await?;
         // No row back: the definition was already stored as is.
         let Some(row) = row else { continue };
-        let plan_id: i64 = row.try_get(0)?;
+        let plan_id: i64 = row.try_get("id")?;
         changed += 1;
         sqlx::query("DELETE FROM plan_courses WHERE plan_id = $1")
             .bind(plan_id)
@@ -75,28 +75,19 @@ pub(super) async fn write(
             .courses
             .iter()
             .map(|c| {
-                vec![
-                    plan_id.into(),
-                    c.code.as_str().into(),
-                    c.name.as_str().into(),
-                    c.credits.map(i64::from).into(),
-                    c.kind.as_str().into(),
-                    c.exam_mode.as_str().into(),
-                    c.pair.map(i64::from).into(),
-                ]
+                row! {
+                    "plan_id" => plan_id,
+                    "course_code" => c.code.as_str(),
+                    "name" => c.name.as_str(),
+                    "credits" => c.credits.map(i64::from),
+                    "kind" => c.kind.as_str(),
+                    "exam_mode" => c.exam_mode.as_str(),
+                    "pair" => c.pair.map(i64::from),
+                }
             })
             .collect();
         Upsert {
             table: "plan_courses",
-            columns: &[
-                "plan_id",
-                "course_code",
-                "name",
-                "credits",
-                "kind",
-                "exam_mode",
-                "pair",
-            ],
             keys: &["plan_id", "course_code"],
             untracked: &[],
         }

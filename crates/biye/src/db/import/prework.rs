@@ -5,64 +5,50 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use crate::db::upsert::{Upsert, Val};
+use crate::db::upsert::{Row, Upsert};
 use crate::domain::audit::{PreworkKind, PreworkStatus};
 use crate::interchange::{join_codes, PreworkRecord};
+use crate::row;
 pub(super) async fn write(
     conn: &mut AnyConnection,
     ids: &HashMap<String, i64>,
     v: &[PreworkRecord],
 ) -> Result<u64, sqlx::Error> {
-    let common = |r: &PreworkRecord| -> [Val; 4] {
-        [
-            ids[r.admission_no.as_str()].into(),
-            status(r).into(),
-            r.requested_at.to_string().into(),
-            r.completed_at.map(|d| d.to_string()).into(),
-        ]
+    // The columns every kind shares, then each kind's own.
+    let common = |r: &PreworkRecord, own: Row| -> Row {
+        let mut row = row! {
+            "candidate_id" => ids[r.admission_no.as_str()],
+            "status" => status(r),
+            "requested_at" => r.requested_at.to_string(),
+            "completed_at" => r.completed_at.map(|d| d.to_string()),
+        };
+        row.0.extend(own.0);
+        row
     };
     let of = |k: PreworkKind| v.iter().filter(move |r| r.kind == k);
     let exemptions = of(PreworkKind::Exemption)
         .map(|r| {
-            let mut row = common(r).to_vec();
-            row.extend([
-                r.certificate.as_str().into(),
-                join_codes(&r.course_codes).into(),
-            ]);
-            row
+            common(
+                r,
+                row! {
+                    "certificate" => r.certificate.as_str(),
+                    "course_codes" => join_codes(&r.course_codes),
+                },
+            )
         })
         .collect();
     let mut changed = Upsert {
         table: "exemptions",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "certificate",
-            "course_codes",
-        ],
         keys: &["candidate_id", "certificate", "course_codes"],
         untracked: &[],
     }
     .run(conn, exemptions)
     .await?;
     let transfers = of(PreworkKind::Transfer)
-        .map(|r| {
-            let mut row = common(r).to_vec();
-            row.push(r.from_reference.as_str().into());
-            row
-        })
+        .map(|r| common(r, row! { "from_reference" => r.from_reference.as_str() }))
         .collect();
     changed += Upsert {
         table: "transfers",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "from_reference",
-        ],
         keys: &["candidate_id", "from_reference"],
         untracked: &[],
     }
@@ -70,26 +56,18 @@ pub(super) async fn write(
     .await?;
     let corrections = of(PreworkKind::RecordCorrection)
         .map(|r| {
-            let mut row = common(r).to_vec();
-            row.extend([
-                r.field.as_str().into(),
-                r.old_value.as_str().into(),
-                r.new_value.as_str().into(),
-            ]);
-            row
+            common(
+                r,
+                row! {
+                    "field" => r.field.as_str(),
+                    "old_value" => r.old_value.as_str(),
+                    "new_value" => r.new_value.as_str(),
+                },
+            )
         })
         .collect();
     changed += Upsert {
         table: "record_corrections",
-        columns: &[
-            "candidate_id",
-            "status",
-            "requested_at",
-            "completed_at",
-            "field",
-            "old_value",
-            "new_value",
-        ],
         keys: &["candidate_id", "field", "new_value"],
         untracked: &[],
     }
