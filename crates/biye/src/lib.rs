@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod identity;
 pub mod interchange;
 pub mod jobs;
 pub mod passwords;

@@ -48,8 +48,10 @@ async fn a_candidate_signs_in_sees_the_record_and_signs_out() {
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
     b.wait_for_url(&format!("{base}/me")).await;
-    let page = b.wait_for_text(&profile.name).await;
-    assert!(page.contains(&profile.id_no), "{page}");
+    b.wait_for_text(&profile.name).await;
+    b.goto(&format!("{base}/me/record?show_id=1")).await;
+    let page = b.wait_for_text(&profile.id_no).await;
+    assert!(page.contains("确认信息"), "{page}");
 
     b.click("form[action='/logout'] button").await;
     b.wait_for_url(&format!("{base}/")).await;
@@ -181,4 +183,59 @@ fn a_missing_browser_fails_the_test_when_everything_is_required() {
     let stderr = String::from_utf8_lossy(&optional.stderr);
     assert!(optional.status.success(), "{stderr}");
     assert!(stderr.contains("skipping"), "{stderr}");
+}
+
+/// Takes the same page at a phone's width and a desktop's.
+async fn both_widths(b: &Browser, name: &str) {
+    for (w, h) in [(375, 812), (1280, 900)] {
+        b.window(w, h).await;
+        let path = b.screenshot(&format!("{name}-{w}")).await;
+        assert!(std::fs::metadata(&path)
+            .map(|m| m.len() > 1000)
+            .unwrap_or(false));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn associate_and_bachelor_candidates_confirm_predict_and_apply_in_the_browser() {
+    let Some((b, app, base)) = open().await else {
+        return;
+    };
+    for (case, level) in [
+        (Case::Passing, "associate"),
+        (Case::BachelorPassing, "bachelor"),
+    ] {
+        let admission_no = admission_of(case);
+        b.goto(&format!("{base}/login")).await;
+        b.type_into("input[name=login]", &admission_no).await;
+        b.type_into("input[name=password]", PASSWORD).await;
+        b.click("button[type=submit]").await;
+        b.wait_for_url(&format!("{base}/me")).await;
+        b.wait_for_text("尚未申请毕业").await;
+        both_widths(&b, &format!("journey-{level}-1-home")).await;
+
+        b.goto(&format!("{base}/me/record")).await;
+        b.wait_for_text("基本信息维护").await;
+        both_widths(&b, &format!("journey-{level}-2-record")).await;
+        b.click("form[action='/me/record/confirm'] button").await;
+        b.wait_for_url(&format!("{base}/me/prediction")).await;
+        b.wait_for_text("毕业条件").await;
+        both_widths(&b, &format!("journey-{level}-3-prediction")).await;
+
+        b.click("a.button[href='/me/application']").await;
+        b.wait_for_url(&format!("{base}/me/application")).await;
+        b.wait_for_text("请选择毕业办理地点").await;
+        b.select("select[name=office]", "0201").await;
+        b.type_into("input[name=phone]", "13609742208").await;
+        both_widths(&b, &format!("journey-{level}-4-application")).await;
+        b.click("form[action='/me/application'] button[type=submit]")
+            .await;
+        b.wait_for_url(&format!("{base}/me/status")).await;
+        let page = b.wait_for_text("身份校验通过").await;
+        assert!(page.contains("待采集毕业证照"), "{page}");
+        both_widths(&b, &format!("journey-{level}-5-status")).await;
+        b.click("form[action='/logout'] button").await;
+        b.wait_for_url(&format!("{base}/")).await;
+    }
+    let _ = app;
 }

@@ -53,6 +53,7 @@ async fn candidate_signs_in_by_admission_or_id_number() {
         let (status, _, body) = app.get("/me").await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains(&profile.name));
+        let (_, _, body) = app.get("/me/record?show_id=1").await;
         assert!(body.contains(&profile.id_no));
 
         // Sign out, then in again by ID number (lower-case x accepted).

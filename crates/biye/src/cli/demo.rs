@@ -156,6 +156,7 @@ pub async fn load(
         Case::BachelorUnverified,
         Case::FoodWithoutMedicalDiploma,
         Case::ExemptionPair,
+        Case::HongKongPermit,
     ];
     for case in shown {
         if let Some((no, _)) = data.cases.iter().find(|(_, c)| *c == case) {

@@ -99,6 +99,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         hasher: Hasher::per_core(),
         sms,
         limits: crate::web::throttle::Limits::new(config.sign_in_per_minute),
+        renderer: Arc::new(forms::Renderer::new()?),
     })
 }
 

@@ -13,7 +13,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<i64>) {
+    pub(crate) fn parts(self) -> (&'static str, Option<i64>) {
         match self {
             Actor::Candidate(id) => ("candidate", Some(id)),
             Actor::Staff(id) => ("staff", Some(id)),

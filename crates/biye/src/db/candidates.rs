@@ -131,3 +131,74 @@ pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await?
         .try_get("n")
 }
+
+/// 基本信息维护: the fields a candidate may change themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    pub native_place: String,
+    pub ethnicity: String,
+    pub education_level: String,
+    pub occupation: String,
+    pub employer: String,
+    pub phone: String,
+    pub address: String,
+}
+
+/// Saves the candidate's own fields (the caller calls it only when one
+/// differs); the change voids an earlier "信息无误" confirmation, since what
+/// was confirmed is no longer what is held.
+pub async fn update_contact(
+    conn: &mut AnyConnection,
+    id: CandidateId,
+    c: &Contact,
+    now: jiff::Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE candidates SET native_place = $1, ethnicity = $2, education_level = $3,
+             occupation = $4, employer = $5, phone = $6, address = $7, updated_at = $8,
+             confirmed_at = NULL
+         WHERE id = $9",
+    )
+    .bind(&c.native_place)
+    .bind(&c.ethnicity)
+    .bind(&c.education_level)
+    .bind(&c.occupation)
+    .bind(&c.employer)
+    .bind(&c.phone)
+    .bind(&c.address)
+    .bind(super::timestamp(now))
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records "信息无误" with its time.
+pub async fn confirm(
+    conn: &mut AnyConnection,
+    id: CandidateId,
+    now: jiff::Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE candidates SET confirmed_at = $1 WHERE id = $2")
+        .bind(super::timestamp(now))
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the candidate confirmed the record, if they did.
+pub async fn confirmed_at(
+    pool: &AnyPool,
+    id: CandidateId,
+) -> Result<Option<jiff::Timestamp>, sqlx::Error> {
+    let row = sqlx::query("SELECT confirmed_at FROM candidates WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    let at: Option<String> = match row {
+        Some(r) => r.try_get("confirmed_at")?,
+        None => None,
+    };
+    Ok(at.and_then(|t| t.parse().ok()))
+}

@@ -40,6 +40,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/0003_trust.sqlite.sql"),
         postgres: include_str!("../../migrations/0003_trust.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "journey",
+        common: include_str!("../../migrations/0004_journey.sql"),
+        sqlite: include_str!("../../migrations/0004_journey.sqlite.sql"),
+        postgres: include_str!("../../migrations/0004_journey.postgres.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

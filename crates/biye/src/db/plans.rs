@@ -32,3 +32,19 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<(PlanId, Plan)>, sqlx::Error> {
         })
         .collect()
 }
+
+/// The row id of a plan (by its natural key).
+pub async fn id_of(pool: &AnyPool, p: &Plan) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id FROM plans WHERE major_code = $1 AND examining_school_code = $2
+         AND course_group = $3 AND version = $4",
+    )
+    .bind(p.major_code.as_str())
+    .bind(p.examining_school_code.as_str())
+    .bind(p.course_group.as_str())
+    .bind(i64::from(p.version))
+    .fetch_optional(pool)
+    .await?
+    .map(|r| r.try_get("id"))
+    .transpose()
+}

@@ -52,10 +52,14 @@ pub enum Case {
     SubstitutedByRule,
     /// A record correction completed after the pre-work deadline.
     PreworkLate,
+    /// 商务英语, every condition met, but registered with a 港澳居民来往内地通行证:
+    /// the automatic identity check cannot verify it, so ID attachments go to
+    /// the city and provincial offices.
+    HongKongPermit,
 }
 
 impl Case {
-    pub const ALL: [Case; 23] = [
+    pub const ALL: [Case; 24] = [
         Case::Passing,
         Case::MissingElective,
         Case::MissingRequired,
@@ -79,6 +83,7 @@ impl Case {
         Case::ExemptionPair,
         Case::SubstitutedByRule,
         Case::PreworkLate,
+        Case::HongKongPermit,
     ];
 
     /// Whether the candidate should be predicted to graduate in 2023 H1.
@@ -95,6 +100,7 @@ impl Case {
                 | Case::FoodWithMedicalDiploma
                 | Case::ExemptionPair
                 | Case::SubstitutedByRule
+                | Case::HongKongPermit
         )
     }
 
@@ -124,6 +130,7 @@ impl Case {
             Case::ExemptionPair => "计算机理论与实践一并免考",
             Case::SubstitutedByRule => "旧课程按规则顶替",
             Case::PreworkLate => "考籍更正逾期办结",
+            Case::HongKongPermit => "港澳通行证，身份需人工审核",
         }
     }
 

@@ -232,8 +232,16 @@ impl Gen {
             admission_no: admission_no.clone(),
             name,
             gender,
-            id_type: IdType::ResidentId,
-            id_no: id_no(rng, birth, gender),
+            id_type: if case == Case::HongKongPermit {
+                IdType::HkMacauPermit
+            } else {
+                IdType::ResidentId
+            },
+            id_no: if case == Case::HongKongPermit {
+                format!("H{:08}", rng.gen_range(0..100_000_000u32))
+            } else {
+                id_no(rng, birth, gender)
+            },
             birth_date: birth,
             ethnicity: if i % 17 == 0 {
                 "13".into()

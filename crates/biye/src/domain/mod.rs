@@ -6,6 +6,7 @@ pub mod audit;
 pub mod batch;
 pub mod candidate;
 pub mod ids;
+pub mod journey;
 pub mod level;
 pub mod plan;
 pub mod role;

@@ -45,6 +45,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub sms: Arc<dyn SmsSender>,
     pub limits: throttle::Limits,
+    /// Fonts and Typst's library, parsed once, shared by every form.
+    pub renderer: Arc<forms::Renderer>,
 }
 
 impl AppState {

@@ -220,6 +220,38 @@ impl Browser {
         .await;
     }
 
+    /// Resizes the window (375 px: a phone; 1280 px: a desktop).
+    pub async fn window(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await;
+    }
+
+    /// Saves a PNG of the page as a test artefact and returns its path:
+    /// `$CARGO_TARGET_TMPDIR/screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        use base64::Engine as _;
+        let v = self
+            .call(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("a base64 PNG");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("screenshot written");
+        path
+    }
+
+    /// Chooses an option of a `<select>` by its value.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value='{value}']")).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(
