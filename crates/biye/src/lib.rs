@@ -16,4 +16,5 @@ pub mod printing;
 pub mod signing;
 pub mod sms;
 pub mod storage;
+pub mod uploads;
 pub mod web;

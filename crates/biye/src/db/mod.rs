@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod applications;
+pub mod attachments;
 pub mod audit;
 pub mod batches;
 pub mod candidates;

@@ -75,8 +75,9 @@ pub fn next_step(state: Option<ApplicationState>) -> (&'static str, &'static str
             "/me/status",
         ),
         Some(S::IdentityCityReview | S::IdentityProvincialReview) => {
-            ("身份附件还未审核通过，请等待审核结果", "/me/status")
+            ("身份附件还未审核通过，请等待审核结果", "/me/identity")
         }
+        // The capture pages (/me/photo, /capture/{token}) are not built yet.
         Some(S::PhotoNeeded | S::PhotoRejected) => ("采集毕业证照（手机扫码拍照）", "/me/status"),
         Some(S::PhotoCityReview) => ("毕业证照待市考办审核，请等待审核结果", "/me/status"),
         Some(S::PhotoApproved) => (

@@ -325,6 +325,38 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Posts a multipart form (files as `(field, file name, bytes)`), with the
+    /// CSRF token in the query as the pages' upload forms carry it.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        files: &[(&str, &str, &[u8])],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let boundary = "biye-test-boundary-7d3f";
+        let mut body = Vec::new();
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let req = Request::post(format!("{path}{sep}csrf={}", self.csrf))
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     /// The CSRF token the pages last handed out.
     pub fn csrf(&self) -> String {
         self.csrf.clone()

@@ -8,6 +8,7 @@
 
 mod application;
 mod form;
+mod identity;
 mod prediction;
 mod record;
 mod status;
@@ -36,6 +37,9 @@ pub fn area() -> Area {
         .get("/me/prediction", prediction::page)
         .get("/me/application", application::page)
         .post("/me/application", application::submit)
+        .get("/me/identity", identity::page)
+        .post("/me/identity", identity::submit)
+        .get("/me/identity/{kind}", identity::image)
         .get("/me/status", status::page)
         .get("/me/form.pdf", form::pdf)
 }
