@@ -1,6 +1,7 @@
 //! biye: graduation registration for the Guangdong self-study examination.
 //! See ARCHITECTURE.md for the map of this crate and the rules it keeps.
 
+pub mod capture;
 pub mod cli;
 pub mod clock;
 pub mod config;

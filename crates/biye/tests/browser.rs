@@ -239,3 +239,76 @@ async fn associate_and_bachelor_candidates_confirm_predict_and_apply_in_the_brow
     }
     let _ = app;
 }
+
+/// The phone capture in Chromium with a fake camera playing the shared
+/// portrait: the page opens the camera, the shot is uploaded, fixed and
+/// checked, and the candidate submits it; the desktop page follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
+    // A 960×1280 portrait frame made from the bench's phone capture (the
+    // shared sample portrait on its grey backdrop).
+    let capture = photo::bench::phone_capture().expect("a phone capture");
+    let decoded = photo::decode::decode(
+        &capture,
+        photo::decode::Want {
+            min_short_side: 1280,
+            max_pixels: 50_000_000,
+        },
+    )
+    .expect("decodes");
+    let img = decoded.image;
+    let frame = img.resample((0.0, 0.0, img.width as f32, img.height as f32), 960, 1280);
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("portrait.y4m");
+    std::fs::write(&video, browser::y4m(&frame)).unwrap();
+    let flags = [
+        "--use-fake-ui-for-media-stream".to_owned(),
+        "--use-fake-device-for-media-stream".to_owned(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ];
+    let Some(b) = Browser::start_with(&flags).await else {
+        return;
+    };
+    let mut app = TestApp::all()
+        .await
+        .remove(0)
+        .with_demo(Case::ALL.len())
+        .await;
+    let base = browser::serve(app.state.clone()).await;
+    let passing = admission_of(Case::Passing);
+
+    // The desktop part through the router: apply, then the QR code's link.
+    app.sign_in(&passing).await;
+    app.get("/me/record").await;
+    app.post("/me/record/confirm", &[]).await;
+    app.get("/me/application").await;
+    app.post(
+        "/me/application",
+        &[("office", "0201"), ("phone", "13609742208")],
+    )
+    .await;
+    app.get("/me/photo").await;
+    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+    let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();
+    let link = page[at..at + page[at..].find('"').unwrap()].to_owned();
+
+    // The phone.
+    b.window(375, 812).await;
+    b.goto(&format!("{base}{link}")).await;
+    b.wait_for_text("请确认学生信息").await;
+    b.wait_for_text("请将头顶、双眼、下巴分别对准框线").await;
+    b.screenshot("capture-1-camera-375").await;
+    b.click("#camera button.shoot").await;
+    let page = b.wait_for_text("照片符合标准").await;
+    assert!(page.contains("我已摄像完成，下一步"), "{page}");
+    b.screenshot("capture-2-result-375").await;
+    b.click("form[action$='/accept'] button").await;
+    b.wait_for_text("照片已提交市考办审核").await;
+    b.screenshot("capture-3-submitted-375").await;
+
+    // The desktop page shows the result.
+    let (_, _, latest) = app.get("/me/photo/latest.json").await;
+    assert!(latest.contains("\"acceptable\":true"), "{latest}");
+    let (_, _, status) = app.get("/me/status").await;
+    assert!(status.contains("毕业证照待市考办审核"));
+}

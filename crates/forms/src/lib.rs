@@ -18,6 +18,11 @@ use serde::Serialize;
 
 pub use world::Renderer;
 
+/// A QR code as SVG (medium error correction), e.g. for the phone capture link.
+pub fn qr_svg(payload: &str) -> Result<String, FormError> {
+    qr::svg(payload)
+}
+
 /// One course the audit counted, as printed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CourseLine {

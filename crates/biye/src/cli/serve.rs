@@ -100,6 +100,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         sms,
         limits: crate::web::throttle::Limits::new(config.sign_in_per_minute),
         renderer: Arc::new(forms::Renderer::new()?),
+        capture_permits: crate::web::capture::Permits::per_core(),
     })
 }
 

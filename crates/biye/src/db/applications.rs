@@ -44,6 +44,33 @@ pub async fn find(
     .transpose()
 }
 
+/// An application by id, with its candidate.
+pub async fn get(
+    pool: &AnyPool,
+    id: i64,
+) -> Result<Option<(CandidateId, ApplicationSummary)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, candidate_id, office_code, form_type, state, phone FROM graduation_applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        let state: String = r.try_get("state")?;
+        Ok((
+            CandidateId(r.try_get("candidate_id")?),
+            ApplicationSummary {
+                id: r.try_get("id")?,
+                office_code: r.try_get("office_code")?,
+                form_type: r.try_get("form_type")?,
+                state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
+                phone: r.try_get("phone")?,
+            },
+        ))
+    })
+    .transpose()
+}
+
 /// Where the candidate's materials go: the office chosen in the application,
 /// or before applying the office of their record ("" when neither is known).
 pub fn handling_office(

@@ -47,6 +47,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/0004_journey.sqlite.sql"),
         postgres: include_str!("../../migrations/0004_journey.postgres.sql"),
     },
+    Migration {
+        version: 5,
+        name: "capture",
+        common: include_str!("../../migrations/0005_capture.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

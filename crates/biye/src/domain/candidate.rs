@@ -36,6 +36,21 @@ pub fn check_text(field: &str, s: &str, max: usize) -> Result<String, String> {
     Ok(t.to_owned())
 }
 
+/// An ID number as shown where it need not be whole: a resident ID keeps its
+/// region and last four (`440203********0010`), a short permit number two at
+/// each end.
+pub fn mask_id_no(id: &str) -> String {
+    let n = id.chars().count();
+    let (start, end) = if n >= 15 { (6, 4) } else { (2, 2) };
+    if n <= start + end {
+        return "*".repeat(n);
+    }
+    id.chars()
+        .enumerate()
+        .map(|(i, c)| if i < start || i >= n - end { c } else { '*' })
+        .collect()
+}
+
 /// The identity and record of a candidate as held in the exam system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateProfile {

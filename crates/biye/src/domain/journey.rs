@@ -77,9 +77,8 @@ pub fn next_step(state: Option<ApplicationState>) -> (&'static str, &'static str
         Some(S::IdentityCityReview | S::IdentityProvincialReview) => {
             ("身份附件还未审核通过，请等待审核结果", "/me/identity")
         }
-        // The capture pages (/me/photo, /capture/{token}) are not built yet.
-        Some(S::PhotoNeeded | S::PhotoRejected) => ("采集毕业证照（手机扫码拍照）", "/me/status"),
-        Some(S::PhotoCityReview) => ("毕业证照待市考办审核，请等待审核结果", "/me/status"),
+        Some(S::PhotoNeeded | S::PhotoRejected) => ("采集毕业证照（手机扫码拍照）", "/me/photo"),
+        Some(S::PhotoCityReview) => ("毕业证照待市考办审核，请等待审核结果", "/me/photo"),
         Some(S::PhotoApproved) => (
             "毕业证照已审核通过：请再次确认并提交毕业申请",
             "/me/application",

@@ -29,6 +29,9 @@ pub enum WebError {
     Forbidden(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    /// A link that was valid once (an expired or used QR code).
+    #[error("{0}")]
+    Gone(&'static str),
     #[error("提交的内容过大")]
     TooLarge,
     #[error("页面已过期或来源不明，请返回上一页刷新后重试")]
@@ -55,6 +58,7 @@ impl WebError {
             WebError::SignIn { .. } | WebError::ChangePassword => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Gone(_) => StatusCode::GONE,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Locked(_) | WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod candidate;
+pub mod capture;
 pub mod csrf;
 pub mod error;
 pub mod onsite;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub limits: throttle::Limits,
     /// Fonts and Typst's library, parsed once, shared by every form.
     pub renderer: Arc<forms::Renderer>,
+    /// Photo processing, at most one per core at a time.
+    pub capture_permits: capture::Permits,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ fn areas(state: &AppState) -> routes::Area {
         .merge(auth::area(state))
         .merge(password::area(state))
         .merge(candidate::area())
+        .merge(capture::area())
         .merge(staff::area())
         .merge(onsite::area(state))
         .merge(admin::area())

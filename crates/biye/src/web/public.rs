@@ -18,6 +18,8 @@ pub fn area() -> Area {
         .get("/", home)
         .get("/healthz", health)
         .get("/static/app.css", css)
+        .get("/static/capture.js", capture_js)
+        .get("/static/photo.js", photo_js)
 }
 
 pub struct BatchView {
@@ -98,4 +100,22 @@ async fn css() -> impl IntoResponse {
         ],
         include_str!("../../static/app.css"),
     )
+}
+
+fn script(body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}
+
+async fn capture_js() -> impl IntoResponse {
+    script(include_str!("../../static/capture.js"))
+}
+
+async fn photo_js() -> impl IntoResponse {
+    script(include_str!("../../static/photo.js"))
 }

@@ -43,6 +43,11 @@ impl Browser {
     /// Starts ChromeDriver and a headless Chromium session, or `None` when
     /// they are not installed.
     pub async fn start() -> Option<Browser> {
+        Self::start_with(&[]).await
+    }
+
+    /// A browser with extra Chromium flags (e.g. a fake camera).
+    pub async fn start_with(extra: &[String]) -> Option<Browser> {
         let (Some(chromium), Some(chromedriver)) = (
             binary("BIYE_CHROMIUM", "/usr/bin/chromium"),
             binary("BIYE_CHROMEDRIVER", "/usr/bin/chromedriver"),
@@ -81,6 +86,7 @@ impl Browser {
         .into_iter()
         .map(str::to_owned)
         .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain(extra.iter().cloned())
         .collect::<Vec<_>>();
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
@@ -295,4 +301,31 @@ pub async fn serve(state: biye::web::AppState) -> String {
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
+}
+
+/// A one-frame Y4M video (4:2:0) of an RGB image, for Chromium's fake camera
+/// (`--use-file-for-fake-video-capture`).
+pub fn y4m(img: &photo::raster::Rgb) -> Vec<u8> {
+    let (w, h) = (img.width & !1, img.height & !1);
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    let yuv = |p: [u8; 3]| {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        let y = 0.299 * r + 0.587 * g + 0.114 * b;
+        (y, 128.0 + 0.564 * (b - y), 128.0 + 0.713 * (r - y))
+    };
+    let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    for y in 0..h {
+        for x in 0..w {
+            out.push(clamp(yuv(img.at(x, y)).0));
+        }
+    }
+    for plane in [1, 2] {
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let v = yuv(img.at(x, y));
+                out.push(clamp(if plane == 1 { v.1 } else { v.2 }));
+            }
+        }
+    }
+    out
 }

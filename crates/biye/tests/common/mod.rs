@@ -332,6 +332,16 @@ impl TestApp {
         path: &str,
         files: &[(&str, &str, &[u8])],
     ) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.multipart(path, files, "text/html").await
+    }
+
+    /// A multipart upload asking for `accept` (e.g. `application/json`).
+    pub async fn multipart(
+        &mut self,
+        path: &str,
+        files: &[(&str, &str, &[u8])],
+        accept: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
         let boundary = "biye-test-boundary-7d3f";
         let mut body = Vec::new();
         for (field, name, bytes) in files {
@@ -352,6 +362,7 @@ impl TestApp {
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
+            .header(header::ACCEPT, accept)
             .body(Body::from(body))
             .expect("request");
         self.send(req).await

@@ -9,6 +9,7 @@
 mod application;
 mod form;
 mod identity;
+mod photo;
 mod prediction;
 mod record;
 mod status;
@@ -40,6 +41,10 @@ pub fn area() -> Area {
         .get("/me/identity", identity::page)
         .post("/me/identity", identity::submit)
         .get("/me/identity/{kind}", identity::image)
+        .get("/me/photo", photo::page)
+        .post("/me/photo", photo::start)
+        .get("/me/photo/latest.json", photo::latest)
+        .get("/me/photo/{id}/{which}", photo::image)
         .get("/me/status", status::page)
         .get("/me/form.pdf", form::pdf)
 }

@@ -52,19 +52,7 @@ struct RecordPage {
     saved: bool,
 }
 
-/// `440203********0010`: enough to recognise, not enough to copy.
-fn masked(id: &str) -> String {
-    let n = id.chars().count();
-    // A resident ID keeps its region and last four; a short permit number two each end.
-    let (start, end) = if n >= 15 { (6, 4) } else { (2, 2) };
-    if n <= start + end {
-        return "*".repeat(n);
-    }
-    id.chars()
-        .enumerate()
-        .map(|(i, c)| if i < start || i >= n - end { c } else { '*' })
-        .collect()
-}
+use crate::domain::candidate::mask_id_no as masked;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Show {
