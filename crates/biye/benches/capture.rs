@@ -43,8 +43,8 @@ fn bench(c: &mut Criterion) {
     let spec = photo::PhotoSpec::certificate();
     let capture = photo::bench::phone_capture().expect("the 12 MP capture");
     let dir = tempfile::tempdir().expect("temp dir");
-    let storage = Storage::open(dir.path().to_str().expect("utf-8"), &S3Options::default())
-        .expect("store");
+    let storage =
+        Storage::open(dir.path().to_str().expect("utf-8"), &S3Options::default()).expect("store");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

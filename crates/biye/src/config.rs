@@ -84,6 +84,15 @@ pub struct Config {
     #[arg(long, env = "BIYE_SMS_GATEWAY")]
     pub sms_gateway: Option<url::Url>,
 
+    /// The authority's identity-check service (docs/integrations.md); unset:
+    /// the local check (GB 11643 and the record), other documents to people.
+    #[arg(long, env = "BIYE_IDENTITY_SERVICE")]
+    pub identity_service: Option<url::Url>,
+
+    /// Bearer token for the identity service.
+    #[arg(long, env = "BIYE_IDENTITY_TOKEN", hide_env_values = true)]
+    pub identity_token: Option<String>,
+
     /// Bearer token for the SMS gateway.
     #[arg(long, env = "BIYE_SMS_TOKEN", hide_env_values = true)]
     pub sms_token: Option<String>,

@@ -101,6 +101,14 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         limits: crate::web::throttle::Limits::new(config.sign_in_per_minute),
         renderer: Arc::new(forms::Renderer::new()?),
         capture_permits: crate::web::capture::Permits::per_core(),
+        identity: match &config.identity_service {
+            Some(url) => Arc::new(crate::identity::HttpVerifier::new(
+                url.clone(),
+                config.identity_token.clone(),
+                Duration::from_secs(5),
+            )?),
+            None => Arc::new(crate::identity::LocalVerifier),
+        },
     })
 }
 

@@ -48,6 +48,8 @@ pub struct AppState {
     pub limits: throttle::Limits,
     /// Fonts and Typst's library, parsed once, shared by every form.
     pub renderer: Arc<forms::Renderer>,
+    /// The identity check run on applying.
+    pub identity: Arc<dyn crate::identity::IdentityVerifier>,
     /// Photo processing, at most one per core at a time.
     pub capture_permits: capture::Permits,
 }

@@ -123,6 +123,8 @@ pub fn config(database_url: String, dir: &std::path::Path) -> Config {
         demo_password: Some(PASSWORD.into()),
         sms_gateway: None,
         sms_token: None,
+        identity_service: None,
+        identity_token: None,
         log: "warn".into(),
         // High enough that only the flooding tests meet it.
         sign_in_per_minute: 10_000,

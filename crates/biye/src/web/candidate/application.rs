@@ -17,7 +17,6 @@ use crate::db::applications::{NewApplication, TransitionFailure};
 use crate::db::audit::Actor;
 use crate::domain::journey::{may_apply, next_step, ApplyFacts};
 use crate::domain::{ApplicationEvent, ApplicationState, OfficeCode, PhoneNumber};
-use crate::identity::{IdentityVerifier, LocalVerifier};
 use crate::web::error::{render, WebError, WebResult};
 use crate::web::session::{CsrfToken, CurrentCandidate, FormBody};
 use crate::web::AppState;
@@ -160,10 +159,14 @@ async fn apply(
         .await?
         .ok_or_else(|| WebError::internal("the predicted plan has no row"))?;
     let snapshot = serde_json::to_string(&p.audit).map_err(WebError::internal)?;
-    let verdict = LocalVerifier
-        .verify(&j.profile)
-        .await
-        .map_err(WebError::internal)?;
+    // The authority may be slow or down: nothing is filed until it answers.
+    let verdict = match state.identity.verify(&j.profile).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "identity service unavailable");
+            return Err(WebError::Busy);
+        }
+    };
     let now = state.clock.now();
     let batch = j.batch.code.to_string();
     let mut tx = state.db.pool().begin().await?;
