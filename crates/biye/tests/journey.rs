@@ -493,3 +493,116 @@ async fn id_attachments_are_checked_by_content_cleaned_and_sent_to_review() {
         assert_eq!(s, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn bachelor_candidates_register_prior_education_and_fresh_graduates_fill_in_or_are_withdrawn()
+{
+    let bachelor = admission_of(Case::BachelorUnverified);
+    let associate = admission_of(Case::Passing);
+    // Before 6 月 1 日: registration is open.
+    for app in TestApp::all_with(|c| c.now = Some("2023-05-20T10:00".into())).await {
+        let mut app = app.with_demo(Case::ALL.len()).await;
+        app.sign_in(&associate).await;
+        let (s, _, _) = app.get("/me/prior-education").await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only 本科: {}", app.backend);
+        app.forget_cookies();
+        app.sign_in(&bachelor).await;
+        let (_, _, page) = app.get("/me/prior-education").await;
+        assert!(
+            page.contains("待省考办查验") && page.contains("学历认证方式"),
+            "{page}"
+        );
+        let (s, _, page) = app
+            .post(
+                "/me/prior-education",
+                &[
+                    ("kind", "chsi_record"),
+                    ("school", "韶关学院"),
+                    ("major", "英语"),
+                    ("graduated_on", "2019-06-30"),
+                    ("diploma_no", "105761201905001234"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("请填写备案表在线验证码"), "{page}");
+        let (s, _, _) = app
+            .post(
+                "/me/prior-education",
+                &[
+                    ("kind", "pending_fresh_graduate"),
+                    ("school", "韶关学院"),
+                    ("major", "英语"),
+                    ("related", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (id, _) =
+            biye::db::candidates::get_by_admission_no(app.db.pool(), &bachelor.parse().unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+        let p = biye::db::prior::get(app.db.pool(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.kind.map(|k| k.as_str()), p.status.as_str()),
+            (Some("pending_fresh_graduate"), "registered")
+        );
+    }
+    // After 7 月 3 日: the job withdraws a fresh graduate who never filled in.
+    for app in TestApp::all_with(|c| c.now = Some("2023-07-03T09:00".into())).await {
+        let app = app.with_demo(Case::ALL.len()).await;
+        let (id, _) =
+            biye::db::candidates::get_by_admission_no(app.db.pool(), &bachelor.parse().unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+        sqlx::query("UPDATE prior_educations SET verification = 'pending_fresh_graduate', diploma_no = '' WHERE candidate_id = $1")
+            .bind(id.0)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let plan: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE major_code = '050201'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        let new = applications::NewApplication {
+            candidate: id,
+            batch_code: "2023H1",
+            plan_id: plan,
+            office_code: "0201",
+            phone: "13609742208",
+            audit_snapshot: "{}",
+        };
+        let mut conn = app.db.pool().acquire().await.unwrap();
+        applications::create(&mut conn, &new, app.state.clock.now())
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(
+            biye::jobs::withdraw_unfilled(&app.state).await.unwrap(),
+            1,
+            "{}",
+            app.backend
+        );
+        assert_eq!(
+            biye::jobs::withdraw_unfilled(&app.state).await.unwrap(),
+            0,
+            "once"
+        );
+        let a = applications::find(app.db.pool(), id, "2023H1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.state, S::Withdrawn);
+        let events = applications::events(app.db.pool(), a.id).await.unwrap();
+        assert!(events
+            .last()
+            .unwrap()
+            .reason
+            .contains("视为放弃本批次毕业申请"));
+    }
+}

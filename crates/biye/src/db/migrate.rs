@@ -54,6 +54,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "prior",
+        common: include_str!("../../migrations/0006_prior.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -16,6 +16,7 @@ pub mod import;
 pub mod migrate;
 pub mod photos;
 pub mod plans;
+pub mod prior;
 pub mod reference;
 pub mod sessions;
 pub mod staff;

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod journey;
 pub mod level;
 pub mod plan;
+pub mod prior;
 pub mod role;
 pub mod score;
 pub mod typed_id;

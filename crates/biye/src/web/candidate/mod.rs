@@ -11,6 +11,7 @@ mod form;
 mod identity;
 mod photo;
 mod prediction;
+mod prior;
 mod record;
 mod status;
 
@@ -45,6 +46,8 @@ pub fn area() -> Area {
         .post("/me/photo", photo::start)
         .get("/me/photo/latest.json", photo::latest)
         .get("/me/photo/{id}/{which}", photo::image)
+        .get("/me/prior-education", prior::page)
+        .post("/me/prior-education", prior::save)
         .get("/me/status", status::page)
         .get("/me/form.pdf", form::pdf)
 }
