@@ -606,3 +606,73 @@ async fn bachelor_candidates_register_prior_education_and_fresh_graduates_fill_i
             .contains("视为放弃本批次毕业申请"));
     }
 }
+
+#[tokio::test]
+async fn a_record_correction_is_filed_with_evidence_for_the_offices() {
+    let passing = admission_of(Case::Passing);
+    for mut app in demo_apps().await {
+        let p = profile(&app, &passing).await;
+        app.sign_in(&passing).await;
+        let (_, _, record) = app.get("/me/record").await;
+        assert!(record.contains("href=\"/me/record/correction\""));
+        app.get("/me/record/correction").await;
+        let evidence = jpeg_with_exif();
+        // Multipart text fields travel as parts too.
+        let cases: [(&[(&str, &str, &[u8])], &str); 4] = [
+            (
+                &[
+                    ("field", "", b"id_upgrade"),
+                    ("value", "", b"440203198001010010"),
+                    ("evidence", "a.jpg", &evidence),
+                ],
+                "已是 18 位",
+            ),
+            (
+                &[
+                    ("field", "", b"name"),
+                    ("value", "", p.name.as_bytes()),
+                    ("evidence", "a.jpg", &evidence),
+                ],
+                "无需更正",
+            ),
+            (
+                &[("field", "", b"name"), ("value", "", "陈𠇔".as_bytes())],
+                "请上传证明材料",
+            ),
+            (
+                &[
+                    ("field", "", b"id_no"),
+                    ("value", "", b"440203198001010011"),
+                    ("evidence", "a.jpg", &evidence),
+                ],
+                "校验",
+            ),
+        ];
+        for (parts, message) in cases {
+            app.get("/me/record/correction").await;
+            let (s, _, page) = app.post_multipart("/me/record/correction", parts).await;
+            assert_eq!(
+                s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{message} {}",
+                app.backend
+            );
+            assert!(page.contains(message), "{message}: {page}");
+        }
+        app.get("/me/record/correction").await;
+        let parts: [(&str, &str, &[u8]); 3] = [
+            ("field", "", b"name"),
+            ("value", "", "陈𠇔".as_bytes()),
+            ("evidence", "hukou.jpg", &evidence),
+        ];
+        let (s, _, _) = app.post_multipart("/me/record/correction", &parts).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, _, page) = app.get("/me/record/correction").await;
+        assert!(
+            page.contains("陈𠇔") && page.contains("待考办审核") && page.contains("1 个"),
+            "{page}"
+        );
+        // Filed, not applied: the record is unchanged until the offices decide.
+        assert_eq!(profile(&app, &passing).await.name, p.name);
+    }
+}

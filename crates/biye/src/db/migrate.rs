@@ -61,6 +61,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "corrections",
+        common: include_str!("../../migrations/0007_corrections.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

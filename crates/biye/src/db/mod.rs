@@ -12,6 +12,7 @@ pub mod audit;
 pub mod batches;
 pub mod candidates;
 pub mod codes;
+pub mod corrections;
 pub mod import;
 pub mod migrate;
 pub mod photos;

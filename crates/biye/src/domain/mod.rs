@@ -5,6 +5,7 @@ pub mod application;
 pub mod audit;
 pub mod batch;
 pub mod candidate;
+pub mod correction;
 pub mod ids;
 pub mod journey;
 pub mod level;

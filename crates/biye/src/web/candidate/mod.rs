@@ -7,6 +7,7 @@
 //! id comes from the session, never from the URL.
 
 mod application;
+mod correction;
 mod form;
 mod identity;
 mod photo;
@@ -36,6 +37,8 @@ pub fn area() -> Area {
         .get("/me/record", record::page)
         .post("/me/record", record::save)
         .post("/me/record/confirm", record::confirm)
+        .get("/me/record/correction", correction::page)
+        .post("/me/record/correction", correction::file)
         .get("/me/prediction", prediction::page)
         .get("/me/application", application::page)
         .post("/me/application", application::submit)
