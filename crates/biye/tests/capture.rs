@@ -213,3 +213,31 @@ async fn no_photo_before_the_identity_is_settled() {
         assert_eq!(s, StatusCode::FORBIDDEN, "{}", app.backend);
     }
 }
+
+#[tokio::test]
+async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
+    let passing = admission_of(Case::Passing);
+    let mut app = demo_apps().await.remove(0);
+    // Every core busy: no permit comes free within the queue's wait.
+    app.state.capture_permits =
+        biye::web::capture::Permits(std::sync::Arc::new(tokio::sync::Semaphore::new(0)));
+    applied(&mut app, &passing).await;
+    app.get("/me/photo").await;
+    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+    let link = link_in(&page);
+    let shot = photo::bench::phone_capture().unwrap();
+    let started = std::time::Instant::now();
+    let (s, _, json) = app
+        .multipart(
+            &format!("{link}/photo"),
+            &[("photo", "a.jpg", &shot)],
+            "application/json",
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert!(json.contains("请稍候"), "{json}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(6));
+    // Nothing was stored for the refused shot.
+    let (_, _, latest) = app.get("/me/photo/latest.json").await;
+    assert!(latest.contains("\"photo_id\":null"), "{latest}");
+}
