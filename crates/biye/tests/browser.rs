@@ -278,15 +278,7 @@ async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
     let passing = admission_of(Case::Passing);
 
     // The desktop part through the router: apply, then the QR code's link.
-    app.sign_in(&passing).await;
-    app.get("/me/record").await;
-    app.post("/me/record/confirm", &[]).await;
-    app.get("/me/application").await;
-    app.post(
-        "/me/application",
-        &[("office", "0201"), ("phone", "13609742208")],
-    )
-    .await;
+    common::applied(&mut app, &passing).await;
     app.get("/me/photo").await;
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
     let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();

@@ -23,19 +23,9 @@ async fn state_of(app: &TestApp, admission_no: &str) -> S {
         .state
 }
 
-/// Signs in, confirms the record and applies: the photo step is next.
+/// Applies; the photo step is next.
 async fn applied(app: &mut TestApp, admission_no: &str) {
-    app.sign_in(admission_no).await;
-    app.get("/me/record").await;
-    app.post("/me/record/confirm", &[]).await;
-    app.get("/me/application").await;
-    let (s, _, _) = app
-        .post(
-            "/me/application",
-            &[("office", "0201"), ("phone", "13609742208")],
-        )
-        .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
+    common::applied(app, admission_no).await;
     assert_eq!(state_of(app, admission_no).await, S::PhotoNeeded);
 }
 
@@ -194,15 +184,7 @@ async fn unknown_and_expired_links_are_gone_with_a_chinese_message() {
 async fn no_photo_before_the_identity_is_settled() {
     let hk = admission_of(Case::HongKongPermit);
     for mut app in demo_apps().await {
-        app.sign_in(&hk).await;
-        app.get("/me/record").await;
-        app.post("/me/record/confirm", &[]).await;
-        app.get("/me/application").await;
-        app.post(
-            "/me/application",
-            &[("office", "0201"), ("phone", "13609742208")],
-        )
-        .await;
+        common::applied(&mut app, &hk).await;
         let (_, _, page) = app.get("/me/photo").await;
         assert!(
             page.contains("身份附件还未审核通过，请等待审核结果"),

@@ -217,16 +217,7 @@ async fn a_passing_candidate_goes_from_sign_in_to_the_form_pdf() {
 async fn a_document_the_system_cannot_verify_goes_to_manual_review() {
     let hk = admission_of(Case::HongKongPermit);
     for mut app in demo_apps().await {
-        app.sign_in(&hk).await;
-        confirm_record(&mut app).await;
-        app.get("/me/application").await;
-        let (s, _, _) = app
-            .post(
-                "/me/application",
-                &[("office", "0201"), ("phone", "13609742208")],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{}", app.backend);
+        common::applied(&mut app, &hk).await;
         assert_eq!(
             application(&app, &hk).await.unwrap().state,
             S::IdentityAttachmentsNeeded
@@ -404,14 +395,7 @@ async fn id_attachments_are_checked_by_content_cleaned_and_sent_to_review() {
     let hk = admission_of(Case::HongKongPermit);
     let other = admission_of(Case::Passing);
     for mut app in demo_apps().await {
-        app.sign_in(&hk).await;
-        confirm_record(&mut app).await;
-        app.get("/me/application").await;
-        app.post(
-            "/me/application",
-            &[("office", "0201"), ("phone", "13609742208")],
-        )
-        .await;
+        common::applied(&mut app, &hk).await;
         let (_, _, page) = app.get("/me/identity").await;
         assert!(
             page.contains("提交身份证附件") && page.contains("小于 1M"),

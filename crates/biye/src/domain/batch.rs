@@ -149,12 +149,18 @@ pub struct OnsiteSession {
     pub window: Window,
 }
 
+/// The notice's batch (2023 上半年), for tests of the rules that use it.
+#[cfg(test)]
+pub(crate) fn example() -> Batch {
+    tests::batch()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn batch() -> Batch {
+    pub(super) fn batch() -> Batch {
         Batch {
             code: BatchCode::parse("2023H1").unwrap(),
             name: "2023 年上半年".into(),

@@ -98,26 +98,10 @@ pub fn next_step(state: Option<ApplicationState>) -> (&'static str, &'static str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::batch::Window;
-    use crate::domain::BatchCode;
     use jiff::civil::date;
 
     fn batch() -> Batch {
-        Batch {
-            code: BatchCode::parse("2023H1").unwrap(),
-            name: "2023 年上半年".into(),
-            application: Window::new(
-                date(2023, 6, 14).at(0, 0, 0, 0),
-                date(2023, 6, 21).at(0, 0, 0, 0),
-            )
-            .unwrap(),
-            prework_due: date(2023, 5, 1).at(0, 0, 0, 0),
-            prior_education_due: date(2023, 6, 1).at(0, 0, 0, 0),
-            prior_education_supplement_due: date(2023, 7, 3).at(0, 0, 0, 0),
-            materials_due: date(2023, 6, 21).at(0, 0, 0, 0),
-            graduation_date: date(2023, 6, 30),
-            certificate_note: String::new(),
-        }
+        crate::domain::batch::example()
     }
 
     #[test]

@@ -436,3 +436,19 @@ pub async fn profile(
         .expect("candidate")
         .1
 }
+
+/// Signs a candidate in, confirms the record and applies at 0201: the photo
+/// step (or, for a document the system cannot verify, the ID attachments) is next.
+pub async fn applied(app: &mut TestApp, admission_no: &str) {
+    assert_eq!(app.sign_in(admission_no).await, StatusCode::SEE_OTHER);
+    app.get("/me/record").await;
+    app.post("/me/record/confirm", &[]).await;
+    app.get("/me/application").await;
+    let (s, _, page) = app
+        .post(
+            "/me/application",
+            &[("office", "0201"), ("phone", "13609742208")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}

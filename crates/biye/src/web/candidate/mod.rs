@@ -197,27 +197,11 @@ async fn home(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::batch::Window;
-    use crate::domain::BatchCode;
     use jiff::civil::date;
 
     #[test]
     fn past_deadlines_drop_out_and_the_last_day_counts_down() {
-        let b = Batch {
-            code: BatchCode::parse("2023H1").unwrap(),
-            name: String::new(),
-            application: Window::new(
-                date(2023, 6, 14).at(0, 0, 0, 0),
-                date(2023, 6, 21).at(0, 0, 0, 0),
-            )
-            .unwrap(),
-            prework_due: date(2023, 5, 1).at(0, 0, 0, 0),
-            prior_education_due: date(2023, 6, 1).at(0, 0, 0, 0),
-            prior_education_supplement_due: date(2023, 7, 3).at(0, 0, 0, 0),
-            materials_due: date(2023, 6, 21).at(0, 0, 0, 0),
-            graduation_date: date(2023, 6, 30),
-            certificate_note: String::new(),
-        };
+        let b = crate::domain::batch::example();
         let d = deadlines(&b, date(2023, 6, 15).at(9, 0, 0, 0), false);
         assert_eq!(d.len(), 2, "the May deadline has passed");
         assert!(d.iter().all(|d| d.countdown.is_none()));
