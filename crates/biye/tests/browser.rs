@@ -304,3 +304,77 @@ async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
     let (_, _, status) = app.get("/me/status").await;
     assert!(status.contains("毕业证照待市考办审核"));
 }
+
+/// A compliant photo of the candidate waiting in the city's queue.
+async fn in_photo_queue(app: &mut TestApp, admission_no: &str) -> i64 {
+    app.forget_cookies();
+    common::applied(app, admission_no).await;
+    app.get("/me/photo").await;
+    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+    let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();
+    let link = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    let shot = photo::bench::phone_capture().unwrap();
+    app.post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
+        .await;
+    app.post(&format!("{link}/accept"), &[]).await;
+    app.forget_cookies();
+    let (id, _) =
+        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    biye::db::applications::find(app.db.pool(), id, "2023H1")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
+    let Some((b, mut app, base)) = open().await else {
+        return;
+    };
+    let first = in_photo_queue(&mut app, &admission_of(Case::Passing)).await;
+    let second = in_photo_queue(&mut app, &admission_of(Case::ViolationServed)).await;
+    b.goto(&format!("{base}/staff/login")).await;
+    b.type_into("input[name=login]", "sg0201").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url(&format!("{base}/staff")).await;
+    b.click("a[href='/staff/photos']").await;
+    b.wait_for_text("待审核 2 张").await;
+    b.screenshot("review-1-queue-1280").await;
+    b.goto(&format!("{base}/staff/photos/{first}")).await;
+    b.wait_for_text("自动检查").await;
+    b.screenshot("review-2-item-1280").await;
+    // A approves and moves to the next item.
+    b.keys("a").await;
+    b.wait_for_url(&format!("{base}/staff/photos/{second}"))
+        .await;
+    // R then 6: rejected for hair over the face.
+    b.wait_for_text("自动检查").await;
+    b.keys("r6").await;
+    b.wait_for_url(&format!("{base}/staff/photos")).await;
+    b.wait_for_text("没有待审核的照片").await;
+    let state = |id: i64| {
+        let pool = app.db.pool().clone();
+        async move {
+            let s: String =
+                sqlx::query_scalar("SELECT state FROM graduation_applications WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            s
+        }
+    };
+    assert_eq!(state(first).await, "photo_approved");
+    assert_eq!(state(second).await, "photo_rejected");
+    let code: String =
+        sqlx::query_scalar("SELECT reason_code FROM photo_reviews WHERE approved = 0")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(code, "hair.covers_face");
+}

@@ -13,17 +13,21 @@ use crate::domain::{CandidateId, StaffId};
 pub enum Access {
     /// A printed form looked up by QR code or 校验码.
     OnsiteLookup,
+    /// A certificate photo opened in the review queue.
+    PhotoReview,
 }
 
 impl Access {
     pub fn as_str(self) -> &'static str {
         match self {
             Access::OnsiteLookup => "onsite_lookup",
+            Access::PhotoReview => "photo_review",
         }
     }
     pub fn purpose(self) -> &'static str {
         match self {
             Access::OnsiteLookup => "现场审核：查验《毕业生登记表》",
+            Access::PhotoReview => "审核毕业证照",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod photos;
 pub mod plans;
 pub mod prior;
 pub mod reference;
+pub mod review;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod error;
 pub mod onsite;
 pub mod password;
+pub mod photos;
 pub mod public;
 pub mod routes;
 pub mod session;
@@ -74,6 +75,7 @@ fn areas(state: &AppState) -> routes::Area {
         .merge(candidate::area())
         .merge(capture::area())
         .merge(staff::area())
+        .merge(photos::area())
         .merge(onsite::area(state))
         .merge(admin::area())
 }

@@ -20,6 +20,7 @@ pub fn area() -> Area {
         .get("/static/app.css", css)
         .get("/static/capture.js", capture_js)
         .get("/static/photo.js", photo_js)
+        .get("/static/review.js", review_js)
 }
 
 pub struct BatchView {
@@ -118,4 +119,8 @@ async fn capture_js() -> impl IntoResponse {
 
 async fn photo_js() -> impl IntoResponse {
     script(include_str!("../../static/photo.js"))
+}
+
+async fn review_js() -> impl IntoResponse {
+    script(include_str!("../../static/review.js"))
 }

@@ -27,6 +27,7 @@ struct Dashboard {
     /// City and provincial reviewers check printed forms; administrators do not.
     reviewer: bool,
     admin: bool,
+    city: bool,
 }
 
 async fn dashboard(
@@ -49,5 +50,6 @@ async fn dashboard(
         candidates: db::candidates::count(state.db.pool()).await?,
         reviewer: staff.role != StaffRole::Admin,
         admin: staff.role == StaffRole::Admin,
+        city: staff.role == StaffRole::CityReviewer,
     })
 }

@@ -253,6 +253,25 @@ impl Browser {
         path
     }
 
+    /// Presses keys on the page (not in a field), one after another.
+    pub async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k.to_string() }),
+                    json!({ "type": "keyUp", "value": k.to_string() }),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+    }
+
     /// Chooses an option of a `<select>` by its value.
     pub async fn select(&self, css: &str, value: &str) {
         self.click(&format!("{css} option[value='{value}']")).await;
