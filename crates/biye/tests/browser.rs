@@ -196,48 +196,130 @@ async fn both_widths(b: &Browser, name: &str) {
     }
 }
 
+/// The whole journey in the browser for a 专科 and a 本科 candidate: sign in,
+/// confirm, predict, (本科: prior education), apply, take the photo on the
+/// phone page with the fake camera, the city's approval (through the db
+/// function its page calls), 确认提交, and the form PDF; a screenshot of every
+/// step at 375 and 1280 px.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn associate_and_bachelor_candidates_confirm_predict_and_apply_in_the_browser() {
-    let Some((b, app, base)) = open().await else {
+async fn associate_and_bachelor_candidates_go_from_sign_in_to_the_form_pdf_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = browser::fake_camera(dir.path(), &browser::portrait_frame());
+    let Some(b) = Browser::start_with(&flags).await else {
         return;
     };
+    let app = TestApp::all()
+        .await
+        .remove(0)
+        .with_demo(Case::ALL.len())
+        .await;
+    let base = browser::serve(app.state.clone()).await;
     for (case, level) in [
         (Case::Passing, "associate"),
         (Case::BachelorPassing, "bachelor"),
     ] {
         let admission_no = admission_of(case);
+        b.window(1280, 900).await;
         b.goto(&format!("{base}/login")).await;
         b.type_into("input[name=login]", &admission_no).await;
         b.type_into("input[name=password]", PASSWORD).await;
         b.click("button[type=submit]").await;
         b.wait_for_url(&format!("{base}/me")).await;
         b.wait_for_text("尚未申请毕业").await;
-        both_widths(&b, &format!("journey-{level}-1-home")).await;
+        both_widths(&b, &format!("journey-{level}-01-home")).await;
 
         b.goto(&format!("{base}/me/record")).await;
         b.wait_for_text("基本信息维护").await;
-        both_widths(&b, &format!("journey-{level}-2-record")).await;
+        both_widths(&b, &format!("journey-{level}-02-record")).await;
         b.click("form[action='/me/record/confirm'] button").await;
         b.wait_for_url(&format!("{base}/me/prediction")).await;
         b.wait_for_text("毕业条件").await;
-        both_widths(&b, &format!("journey-{level}-3-prediction")).await;
+        both_widths(&b, &format!("journey-{level}-03-prediction")).await;
+
+        if level == "bachelor" {
+            b.goto(&format!("{base}/me/prior-education")).await;
+            b.wait_for_text("省考办查验通过").await;
+            both_widths(&b, &format!("journey-{level}-04-prior-education")).await;
+            b.goto(&format!("{base}/me/prediction")).await;
+            b.wait_for_text("毕业条件").await;
+        }
 
         b.click("a.button[href='/me/application']").await;
         b.wait_for_url(&format!("{base}/me/application")).await;
         b.wait_for_text("请选择毕业办理地点").await;
         b.select("select[name=office]", "0201").await;
         b.type_into("input[name=phone]", "13609742208").await;
-        both_widths(&b, &format!("journey-{level}-4-application")).await;
+        both_widths(&b, &format!("journey-{level}-05-application")).await;
         b.click("form[action='/me/application'] button[type=submit]")
             .await;
         b.wait_for_url(&format!("{base}/me/status")).await;
         let page = b.wait_for_text("身份校验通过").await;
         assert!(page.contains("待采集毕业证照"), "{page}");
-        both_widths(&b, &format!("journey-{level}-5-status")).await;
+        both_widths(&b, &format!("journey-{level}-06-status")).await;
+
+        // 毕业证照采集: confirm, the QR code, then the phone page (在本机上传).
+        b.goto(&format!("{base}/me/photo")).await;
+        b.wait_for_text("请确认学生信息").await;
+        both_widths(&b, &format!("journey-{level}-07-photo-confirm")).await;
+        b.click("input[name=agree]").await;
+        b.click("form[action='/me/photo'] button[type=submit]")
+            .await;
+        b.wait_for_text("在本机上传").await;
+        both_widths(&b, &format!("journey-{level}-08-photo-qr")).await;
+        b.click(".qr a").await;
+        b.wait_for_text("请将头顶、双眼、下巴分别对准框线").await;
+        both_widths(&b, &format!("journey-{level}-09-phone-camera")).await;
+        b.click("#camera button.shoot").await;
+        b.wait_for_text("照片符合标准").await;
+        both_widths(&b, &format!("journey-{level}-10-phone-result")).await;
+        b.click("form[action$='/accept'] button").await;
+        b.wait_for_text("照片已提交市考办审核").await;
+
+        // The city approves (the queue's own test drives its page).
+        let (id, _) = biye::db::candidates::get_by_admission_no(
+            app.db.pool(),
+            &admission_no.parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let a = biye::db::applications::find(app.db.pool(), id, "2023H1")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = app.db.pool().begin().await.unwrap();
+        biye::db::applications::transition(
+            &mut tx,
+            a.id,
+            a.state,
+            biye::domain::ApplicationEvent::PhotoApproved,
+            biye::db::audit::Actor::Staff(1),
+            "",
+            app.state.clock.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        b.goto(&format!("{base}/me/application")).await;
+        b.wait_for_text("确认提交").await;
+        both_widths(&b, &format!("journey-{level}-11-confirm")).await;
+        b.click("form[action='/me/application'] button[type=submit]")
+            .await;
+        b.wait_for_url(&format!("{base}/me/status")).await;
+        b.wait_for_text("毕业申请提交成功").await;
+        both_widths(&b, &format!("journey-{level}-12-submitted")).await;
+        let pdf = b
+            .script_async(
+                "const done = arguments[arguments.length - 1];\
+                 fetch('/me/form.pdf').then(r => r.arrayBuffer().then(b => done([r.headers.get('content-type'), b.byteLength])));",
+            )
+            .await;
+        assert_eq!(pdf[0], "application/pdf", "{pdf}");
+        assert!(pdf[1].as_u64().unwrap_or(0) > 50_000, "{pdf}");
         b.click("form[action='/logout'] button").await;
         b.wait_for_url(&format!("{base}/")).await;
     }
-    let _ = app;
 }
 
 /// The phone capture in Chromium with a fake camera playing the shared
@@ -245,27 +327,8 @@ async fn associate_and_bachelor_candidates_confirm_predict_and_apply_in_the_brow
 /// checked, and the candidate submits it; the desktop page follows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
-    // A 960×1280 portrait frame made from the bench's phone capture (the
-    // shared sample portrait on its grey backdrop).
-    let capture = photo::bench::phone_capture().expect("a phone capture");
-    let decoded = photo::decode::decode(
-        &capture,
-        photo::decode::Want {
-            min_short_side: 1280,
-            max_pixels: 50_000_000,
-        },
-    )
-    .expect("decodes");
-    let img = decoded.image;
-    let frame = img.resample((0.0, 0.0, img.width as f32, img.height as f32), 960, 1280);
     let dir = tempfile::tempdir().unwrap();
-    let video = dir.path().join("portrait.y4m");
-    std::fs::write(&video, browser::y4m(&frame)).unwrap();
-    let flags = [
-        "--use-fake-ui-for-media-stream".to_owned(),
-        "--use-fake-device-for-media-stream".to_owned(),
-        format!("--use-file-for-fake-video-capture={}", video.display()),
-    ];
+    let flags = browser::fake_camera(dir.path(), &browser::portrait_frame());
     let Some(b) = Browser::start_with(&flags).await else {
         return;
     };

@@ -253,6 +253,17 @@ impl Browser {
         path
     }
 
+    /// Runs an async script (its last argument is the callback) and returns
+    /// what it passed back.
+    pub async fn script_async(&self, body: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            json!({ "script": body, "args": [] }),
+        )
+        .await
+    }
+
     /// Presses keys on the page (not in a field), one after another.
     pub async fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys
@@ -347,4 +358,31 @@ pub fn y4m(img: &photo::raster::Rgb) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Chromium flags for a fake camera playing `frame` (written under `dir`).
+pub fn fake_camera(dir: &std::path::Path, frame: &photo::raster::Rgb) -> Vec<String> {
+    let video = dir.join("portrait.y4m");
+    std::fs::write(&video, y4m(frame)).expect("y4m written");
+    vec![
+        "--use-fake-ui-for-media-stream".to_owned(),
+        "--use-fake-device-for-media-stream".to_owned(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ]
+}
+
+/// A 960×1280 portrait frame made from the photo bench's phone capture (the
+/// shared sample portrait on its grey backdrop).
+pub fn portrait_frame() -> photo::raster::Rgb {
+    let capture = photo::bench::phone_capture().expect("a phone capture");
+    let img = photo::decode::decode(
+        &capture,
+        photo::decode::Want {
+            min_short_side: 1280,
+            max_pixels: 50_000_000,
+        },
+    )
+    .expect("decodes")
+    .image;
+    img.resample((0.0, 0.0, img.width as f32, img.height as f32), 960, 1280)
 }
