@@ -223,3 +223,27 @@ async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
     let (_, _, latest) = app.get("/me/photo/latest.json").await;
     assert!(latest.contains("\"photo_id\":null"), "{latest}");
 }
+
+#[tokio::test]
+async fn the_record_page_shows_the_photo_on_file() {
+    let passing = admission_of(Case::Passing);
+    for mut app in demo_apps().await {
+        applied(&mut app, &passing).await;
+        let (_, _, record) = app.get("/me/record").await;
+        assert!(record.contains("尚未采集"), "{}", app.backend);
+        app.get("/me/photo").await;
+        let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+        let link = link_in(&page);
+        let desktop = app.cookies();
+        let shot = photo::bench::phone_capture().unwrap();
+        app.forget_cookies();
+        app.post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
+            .await;
+        app.set_cookies(desktop);
+        let (_, _, record) = app.get("/me/record").await;
+        assert!(
+            record.contains("class=\"on-file\"") && record.contains("待市考办审核"),
+            "{record}"
+        );
+    }
+}

@@ -42,6 +42,8 @@ struct RecordPage {
     id_no: String,
     id_shown: bool,
     political_status: &'static str,
+    /// The photo on file: the newest accepted certificate photo, if any.
+    photo: Option<(i64, &'static str)>,
     form: Contact,
     ethnicities: Vec<(String, &'static str)>,
     levels: Vec<(&'static str, &'static str)>,
@@ -83,6 +85,24 @@ async fn build(
             valid: s.counts(),
         })
         .collect();
+    let photo = match &j.application {
+        Some(a) => db::photos::latest(state.db.pool(), a.id)
+            .await?
+            .filter(|p| p.compliant)
+            .map(|p| {
+                let approved = matches!(a.state, crate::domain::ApplicationState::PhotoApproved)
+                    || a.state.form_printable();
+                (
+                    p.id,
+                    if approved {
+                        "已审核通过"
+                    } else {
+                        "待市考办审核"
+                    },
+                )
+            }),
+        None => None,
+    };
     let confirmed = db::candidates::confirmed_at(state.db.pool(), j.id)
         .await?
         .map(|t| civil(state.clock.civil(t)));
@@ -100,6 +120,7 @@ async fn build(
         },
         id_shown: show_id,
         political_status: label_of(POLITICAL_STATUS, &c.political_status).unwrap_or(""),
+        photo,
         form,
         ethnicities: ETHNICITY
             .iter()
