@@ -292,7 +292,6 @@ struct PasswordForm {
 }
 
 async fn password_form(
-    State(state): State<AppState>,
     visitor: Visitor,
     StaffChangingPassword(_): StaffChangingPassword,
     CsrfToken(csrf): CsrfToken,
@@ -301,7 +300,6 @@ async fn password_form(
         .session
         .as_ref()
         .is_some_and(|(_, s)| s.must_change_password);
-    let _ = state;
     Ok(render(&PasswordPage {
         csrf,
         one_time,
