@@ -5,6 +5,9 @@
 
 mod common;
 
+/// Multipart parts as `(field, file name, bytes)`, with the message expected.
+type Parts<'a> = (&'a [(&'a str, &'a str, &'a [u8])], &'a str);
+
 use axum::http::StatusCode;
 use biye::demo::Case;
 use biye::domain::ApplicationState as S;
@@ -52,7 +55,7 @@ async fn id_attachments_are_checked_by_content_cleaned_and_sent_to_review() {
         let svg =
             b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
         let big = vec![0u8; 1024 * 1024 + 10];
-        let cases: [(&[(&str, &str, &[u8])], &str); 3] = [
+        let cases: [Parts; 3] = [
             (
                 &[("front", "a.jpg", &good), ("back", "b.jpg", &good)],
                 "请选择手持身份证照片",
@@ -136,7 +139,7 @@ async fn a_record_correction_is_filed_with_evidence_for_the_offices() {
         app.get("/me/record/correction").await;
         let evidence = jpeg_with_exif();
         // Multipart text fields travel as parts too.
-        let cases: [(&[(&str, &str, &[u8])], &str); 4] = [
+        let cases: [Parts; 4] = [
             (
                 &[
                     ("field", "", b"id_upgrade"),

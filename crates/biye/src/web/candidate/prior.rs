@@ -135,12 +135,10 @@ pub(super) async fn save(
     };
     // After 6 月 1 日 only the fresh graduate's fill-in remains: a diploma
     // number and its verification, not a change of kind.
-    if page.fill_in && !prior::registration_open(&j.batch, now) {
-        if reg.kind == PriorKind::PendingFreshGraduate || reg.diploma_no.is_empty() {
-            let m =
-                "请补填前置学历毕业证号，并选择学历认证方式（备案表、认证报告或认证书）".to_owned();
-            return again(page, StatusCode::UNPROCESSABLE_ENTITY, m, f);
-        }
+    let fill_in_only = page.fill_in && !prior::registration_open(&j.batch, now);
+    if fill_in_only && (reg.kind == PriorKind::PendingFreshGraduate || reg.diploma_no.is_empty()) {
+        let m = "请补填前置学历毕业证号，并选择学历认证方式（备案表、认证报告或认证书）".to_owned();
+        return again(page, StatusCode::UNPROCESSABLE_ENTITY, m, f);
     }
     let at = db::timestamp(state.clock.now());
     let mut tx = state.db.pool().begin().await?;
