@@ -23,6 +23,7 @@ use axum::Json;
 use tokio::sync::Semaphore;
 
 use super::error::{render, WebError, WebResult};
+use super::multipart::{read_capped, PartError};
 use super::routes::Area;
 use super::AppState;
 use crate::capture::{self, Outcome};
@@ -189,20 +190,14 @@ async fn read_photo(multipart: &mut Multipart, limit: u64) -> Result<Vec<u8>, St
         if field.name() != Some("photo") {
             continue;
         }
-        let mut buf = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| format!("上传未完成，请重试（{}）", e.body_text()))?
-        {
-            if (buf.len() + chunk.len()) as u64 > limit {
-                return Err(format!(
-                    "照片文件过大（超过 {} MB），请用手机相机的标准设置拍摄",
-                    limit / 1_048_576
-                ));
-            }
-            buf.extend_from_slice(&chunk);
-        }
+        let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+        let buf = read_capped(&mut field, cap).await.map_err(|e| match e {
+            PartError::Incomplete(t) => format!("上传未完成，请重试（{t}）"),
+            PartError::TooLarge(_) => format!(
+                "照片文件过大（超过 {} MB），请用手机相机的标准设置拍摄",
+                limit / 1_048_576
+            ),
+        })?;
         return Ok(buf);
     }
     Err("请先拍摄或选择照片".into())

@@ -9,6 +9,7 @@ pub mod candidate;
 pub mod capture;
 pub mod csrf;
 pub mod error;
+pub mod multipart;
 pub mod onsite;
 pub mod password;
 pub mod photos;

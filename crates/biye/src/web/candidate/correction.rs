@@ -15,6 +15,7 @@ use crate::db;
 use crate::domain::correction::{self, Field};
 use crate::uploads::{self, MAX_BYTES};
 use crate::web::error::{render, WebError, WebResult};
+use crate::web::multipart::{read_capped, PartError};
 use crate::web::session::{CsrfToken, CurrentCandidate};
 use crate::web::AppState;
 
@@ -90,13 +91,12 @@ async fn read(multipart: &mut Multipart) -> Result<(String, String, Vec<Bytes>),
             return Err("提交的内容有误，请刷新页面后重试".into());
         }
         let name = part.name().unwrap_or_default().to_owned();
-        let mut buf = Vec::new();
-        while let Some(chunk) = part.chunk().await.map_err(|e| e.body_text())? {
-            if buf.len() + chunk.len() >= MAX_BYTES {
-                return Err("证明材料每个文件应小于 1 MB".into());
-            }
-            buf.extend_from_slice(&chunk);
-        }
+        let buf = read_capped(&mut part, MAX_BYTES - 1)
+            .await
+            .map_err(|e| match e {
+                PartError::Incomplete(t) => format!("上传未完成，请重试（{t}）"),
+                PartError::TooLarge(_) => "证明材料每个文件应小于 1 MB".to_owned(),
+            })?;
         match name.as_str() {
             "field" => field = String::from_utf8_lossy(&buf).into_owned(),
             "value" => value = String::from_utf8_lossy(&buf).into_owned(),

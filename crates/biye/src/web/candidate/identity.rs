@@ -19,6 +19,7 @@ use crate::db::audit::Actor;
 use crate::domain::{ApplicationEvent, ApplicationState as S};
 use crate::uploads::{self, UploadError, MAX_BYTES};
 use crate::web::error::{render, WebError, WebResult};
+use crate::web::multipart::{read_capped, PartError};
 use crate::web::session::{CsrfToken, CurrentCandidate};
 use crate::web::AppState;
 
@@ -81,23 +82,13 @@ pub(super) async fn page(
     render(&build(&state, &j, csrf).await?)
 }
 
-/// Reads one file field, refusing it as soon as it passes the limit (a huge
-/// upload is never buffered whole).
+/// Reads one file field under the notice's limit ("小于1M").
 async fn read_field(field: &mut axum::extract::multipart::Field<'_>) -> Result<Bytes, UploadError> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| UploadError::Unreadable(e.body_text()))?
-    {
-        if buf.len() + chunk.len() >= MAX_BYTES {
-            return Err(UploadError::TooLarge(
-                (buf.len() + chunk.len()).div_ceil(1024),
-            ));
-        }
-        buf.extend_from_slice(&chunk);
+    match read_capped(field, MAX_BYTES - 1).await {
+        Ok(b) => Ok(b.into()),
+        Err(PartError::Incomplete(t)) => Err(UploadError::Unreadable(t)),
+        Err(PartError::TooLarge(n)) => Err(UploadError::TooLarge(n.div_ceil(1024))),
     }
-    Ok(buf.into())
 }
 
 /// Collects the three files; the first problem is named with its photo.
