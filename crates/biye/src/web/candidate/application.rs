@@ -17,6 +17,7 @@ use crate::db::applications::{NewApplication, TransitionFailure};
 use crate::db::audit::Actor;
 use crate::domain::journey::{may_apply, next_step, ApplyFacts};
 use crate::domain::{ApplicationEvent, ApplicationState, OfficeCode, PhoneNumber};
+use crate::prediction::Prediction;
 use crate::web::error::{render, WebError, WebResult};
 use crate::web::session::{CsrfToken, CurrentCandidate, FormBody};
 use crate::web::AppState;
@@ -43,7 +44,13 @@ struct ApplicationPage {
     next_link: &'static str,
 }
 
-async fn build(state: &AppState, j: &Journey, csrf: String) -> WebResult<ApplicationPage> {
+/// The page, and the prediction it rested on when the candidate may still
+/// apply (so that applying does not predict a second time).
+async fn build(
+    state: &AppState,
+    j: &Journey,
+    csrf: String,
+) -> WebResult<(ApplicationPage, Option<Prediction>)> {
     let current = j.application.as_ref().map(|a| a.state);
     let (next_text, next_link) = next_step(current);
     let mut page = ApplicationPage {
@@ -58,7 +65,7 @@ async fn build(state: &AppState, j: &Journey, csrf: String) -> WebResult<Applica
         next_link,
     };
     if current.is_some_and(|s| s != ApplicationState::Withdrawn) {
-        return Ok(page);
+        return Ok((page, None));
     }
     let p = prediction::predict(state, j).await?;
     let confirmed = db::candidates::confirmed_at(state.db.pool(), j.id)
@@ -83,7 +90,7 @@ async fn build(state: &AppState, j: &Journey, csrf: String) -> WebResult<Applica
             code: o.code,
         })
         .collect();
-    Ok(page)
+    Ok((page, Some(p)))
 }
 
 pub(super) async fn page(
@@ -92,7 +99,7 @@ pub(super) async fn page(
     CsrfToken(csrf): CsrfToken,
 ) -> WebResult<impl IntoResponse> {
     let j = Journey::load(&state, id).await?;
-    render(&build(&state, &j, csrf).await?)
+    render(&build(&state, &j, csrf).await?.0)
 }
 
 #[derive(Deserialize)]
@@ -121,7 +128,7 @@ pub(super) async fn submit(
         page.phone = f.phone.clone();
         Ok::<_, WebError>((status, render(&page)?).into_response())
     };
-    let page = build(&state, &j, csrf).await?;
+    let (page, prediction) = build(&state, &j, csrf).await?;
     if let Some(refusal) = page.refusal.clone().or_else(|| {
         page.state
             .clone()
@@ -143,7 +150,9 @@ pub(super) async fn submit(
         let m = "联系电话应为 11 位手机号码，或带区号的固定电话（如 0751-8912116）".into();
         return again(page, StatusCode::UNPROCESSABLE_ENTITY, m);
     };
-    apply(&state, &j, &office, &phone).await
+    let p =
+        prediction.ok_or_else(|| WebError::internal("no prediction for an open application"))?;
+    apply(&state, &j, p, &office, &phone).await
 }
 
 /// Files the application with the prediction it rests on, runs the identity
@@ -151,10 +160,10 @@ pub(super) async fn submit(
 async fn apply(
     state: &AppState,
     j: &Journey,
+    p: Prediction,
     office: &OfficeCode,
     phone: &PhoneNumber,
 ) -> WebResult<Response> {
-    let p = prediction::predict(state, j).await?;
     let plan_id = crate::db::plans::id_of(state.db.pool(), &p.plan.plan)
         .await?
         .ok_or_else(|| WebError::internal("the predicted plan has no row"))?;
