@@ -344,8 +344,7 @@ async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
     common::applied(&mut app, &passing).await;
     app.get("/me/photo").await;
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
-    let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();
-    let link = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    let link = common::capture_link(&page);
 
     // The phone.
     b.window(375, 812).await;
@@ -370,27 +369,7 @@ async fn the_phone_page_takes_the_photo_with_the_camera_and_submits_it() {
 
 /// A compliant photo of the candidate waiting in the city's queue.
 async fn in_photo_queue(app: &mut TestApp, admission_no: &str) -> i64 {
-    app.forget_cookies();
-    common::applied(app, admission_no).await;
-    app.get("/me/photo").await;
-    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
-    let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();
-    let link = page[at..at + page[at..].find('"').unwrap()].to_owned();
-    let shot = photo::bench::phone_capture().unwrap();
-    app.post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
-        .await;
-    app.post(&format!("{link}/accept"), &[]).await;
-    app.forget_cookies();
-    let (id, _) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    biye::db::applications::find(app.db.pool(), id, "2023H1")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
+    common::photo_submitted(app, admission_no).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

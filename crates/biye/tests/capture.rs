@@ -11,15 +11,9 @@ use biye::domain::ApplicationState as S;
 use common::{admission_of, demo_apps, TestApp};
 
 async fn state_of(app: &TestApp, admission_no: &str) -> S {
-    let (id, _) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    biye::db::applications::find(app.db.pool(), id, "2023H1")
+    common::application(app, admission_no)
         .await
-        .unwrap()
-        .unwrap()
+        .expect("an application")
         .state
 }
 
@@ -30,8 +24,7 @@ async fn applied(app: &mut TestApp, admission_no: &str) {
 }
 
 fn link_in(page: &str) -> String {
-    let at = page.find("href=\"/capture/").expect("a capture link") + "href=\"".len();
-    page[at..at + page[at..].find('"').unwrap()].to_owned()
+    common::capture_link(page)
 }
 
 #[tokio::test]

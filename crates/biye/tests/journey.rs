@@ -15,15 +15,8 @@ use common::{admission_of, demo_apps, profile, TestApp};
 async fn application(
     app: &TestApp,
     admission_no: &str,
-) -> Option<applications::ApplicationSummary> {
-    let (id, _) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    applications::find(app.db.pool(), id, "2023H1")
-        .await
-        .unwrap()
+) -> Option<biye::db::applications::ApplicationSummary> {
+    common::application(app, admission_no).await
 }
 
 /// What the photo journey and the city's review will do.

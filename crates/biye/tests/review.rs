@@ -14,38 +14,13 @@ async fn application(
     app: &TestApp,
     admission_no: &str,
 ) -> biye::db::applications::ApplicationSummary {
-    let (id, _) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    biye::db::applications::find(app.db.pool(), id, "2023H1")
+    common::application(app, admission_no)
         .await
-        .unwrap()
-        .unwrap()
+        .expect("an application")
 }
 
-/// The candidate applies and a compliant photo reaches the city's queue
-/// through the phone page, as a candidate would do it.
 async fn photo_submitted(app: &mut TestApp, admission_no: &str) {
-    app.forget_cookies();
-    common::applied(app, admission_no).await;
-    app.get("/me/photo").await;
-    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
-    let at = page.find("href=\"/capture/").unwrap() + "href=\"".len();
-    let link = page[at..at + page[at..].find('"').unwrap()].to_owned();
-    let shot = photo::bench::phone_capture().unwrap();
-    let (s, _, _) = app
-        .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
-        .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _, _) = app.post(&format!("{link}/accept"), &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(
-        application(app, admission_no).await.state,
-        S::PhotoCityReview
-    );
-    app.forget_cookies();
+    common::photo_submitted(app, admission_no).await;
 }
 
 #[tokio::test]

@@ -321,12 +321,7 @@ async fn reset(
 }
 
 fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-        + marker.len();
-    body[at..at + body[at..].find('"').unwrap()].to_owned()
+    common::field_value(body, name).unwrap_or_else(|| panic!("no {name} in {body}"))
 }
 
 #[tokio::test]

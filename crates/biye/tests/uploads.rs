@@ -17,14 +17,7 @@ async fn application(
     app: &TestApp,
     admission_no: &str,
 ) -> Option<biye::db::applications::ApplicationSummary> {
-    let (id, _) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    biye::db::applications::find(app.db.pool(), id, "2023H1")
-        .await
-        .unwrap()
+    common::application(app, admission_no).await
 }
 
 /// A real JPEG (a `photo fix` output) with an EXIF block carrying a location

@@ -409,11 +409,17 @@ impl TestApp {
     }
 }
 
-/// The value of the first `name="csrf"` hidden field in a page.
-pub fn hidden_csrf(body: &str) -> Option<String> {
-    let at = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+/// The value of the first field `name` of a page (`name="…" value="…"`).
+pub fn field_value(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = body.find(&marker)? + marker.len();
     let end = body[at..].find('"')?;
     Some(body[at..at + end].to_owned())
+}
+
+/// The value of the first `name="csrf"` hidden field in a page.
+pub fn hidden_csrf(body: &str) -> Option<String> {
+    field_value(body, "csrf")
 }
 
 /// Every backend with a small demo data set (every case at least once).
@@ -451,4 +457,51 @@ pub async fn applied(app: &mut TestApp, admission_no: &str) {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}
+
+/// The candidate's application in the demo batch, if any.
+pub async fn application(
+    app: &TestApp,
+    admission_no: &str,
+) -> Option<biye::db::applications::ApplicationSummary> {
+    let (id, _) = biye::db::candidates::get_by_admission_no(
+        app.db.pool(),
+        &admission_no.parse().expect("valid"),
+    )
+    .await
+    .expect("database")
+    .expect("candidate");
+    biye::db::applications::find(app.db.pool(), id, "2023H1")
+        .await
+        .expect("database")
+}
+
+/// The phone link (`/capture/{token}`) on the desktop photo page.
+pub fn capture_link(page: &str) -> String {
+    let at = page.find("href=\"/capture/").expect("a capture link") + "href=\"".len();
+    page[at..at + page[at..].find('"').expect("the link ends")].to_owned()
+}
+
+/// The candidate applies and a compliant photo (the photo bench's 12 MP
+/// phone shot) reaches the city's queue through the phone page, as a
+/// candidate would do it; returns the application's id. Leaves no session.
+pub async fn photo_submitted(app: &mut TestApp, admission_no: &str) -> i64 {
+    app.forget_cookies();
+    applied(app, admission_no).await;
+    app.get("/me/photo").await;
+    let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+    let link = capture_link(&page);
+    let shot = photo::bench::phone_capture().expect("the phone capture");
+    let (s, _, _) = app
+        .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = app.post(&format!("{link}/accept"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    app.forget_cookies();
+    let a = application(app, admission_no)
+        .await
+        .expect("an application");
+    assert_eq!(a.state, biye::domain::ApplicationState::PhotoCityReview);
+    a.id
 }
