@@ -105,6 +105,16 @@ pub struct Config {
     /// (a burst of as many is allowed at once).
     #[arg(long, env = "BIYE_SIGN_IN_PER_MINUTE", default_value_t = 20)]
     pub sign_in_per_minute: u32,
+
+    /// Certificate numbers: the year whose two-digit year code is 00 (not
+    /// published; the default gives 2023 the code 22, as the demo's issued
+    /// certificates carry).
+    #[arg(long, env = "BIYE_CERTIFICATE_YEAR_BASE", default_value_t = 2001)]
+    pub certificate_year_base: i16,
+
+    /// Certificate numbers: the check digit's rule, `luhn` or `fixed:N` (not published).
+    #[arg(long, env = "BIYE_CERTIFICATE_CHECK", default_value = "luhn")]
+    pub certificate_check: String,
 }
 
 /// The S3 client's settings, under the names every S3 tool uses.
@@ -149,6 +159,16 @@ impl S3Options {
 }
 
 impl Config {
+    /// The certificate-number layout this installation is configured with.
+    pub fn certificate_layout(
+        &self,
+    ) -> Result<crate::domain::certificate::Layout, crate::domain::certificate::BadRule> {
+        Ok(crate::domain::certificate::Layout {
+            year_base: self.certificate_year_base,
+            check: crate::domain::certificate::CheckRule::parse(&self.certificate_check)?,
+        })
+    }
+
     pub fn public_url(&self) -> url::Url {
         self.public_url.clone().unwrap_or_else(|| {
             url::Url::parse(&format!("http://{}/", self.listen))

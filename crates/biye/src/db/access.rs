@@ -15,6 +15,19 @@ pub enum Access {
     OnsiteLookup,
     /// A certificate photo opened in the review queue.
     PhotoReview,
+    /// ID-card attachments opened in the review queue.
+    IdentityReview,
+    /// An application opened for on-site review.
+    OnsiteReview,
+    /// A prior education opened for verification.
+    PriorReview,
+    /// A record correction opened for review.
+    CorrectionReview,
+    /// An application opened for the final review.
+    FinalReview,
+    /// A candidate's row in an exported list (one entry per candidate,
+    /// written by one statement: `record_export`).
+    Export,
 }
 
 impl Access {
@@ -22,12 +35,24 @@ impl Access {
         match self {
             Access::OnsiteLookup => "onsite_lookup",
             Access::PhotoReview => "photo_review",
+            Access::IdentityReview => "identity_review",
+            Access::OnsiteReview => "onsite_review",
+            Access::PriorReview => "prior_review",
+            Access::CorrectionReview => "correction_review",
+            Access::FinalReview => "final_review",
+            Access::Export => "export",
         }
     }
     pub fn purpose(self) -> &'static str {
         match self {
             Access::OnsiteLookup => "现场审核：查验《毕业生登记表》",
             Access::PhotoReview => "审核毕业证照",
+            Access::IdentityReview => "审核身份证附件",
+            Access::OnsiteReview => "现场审核材料",
+            Access::PriorReview => "查验前置学历",
+            Access::CorrectionReview => "审核考籍信息更正",
+            Access::FinalReview => "毕业复核",
+            Access::Export => "导出名单",
         }
     }
 }
@@ -50,6 +75,35 @@ pub async fn record(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Records an export: one entry for each candidate whose application in the
+/// batch is in one of `states` (and in `office` unless empty), in one statement.
+pub async fn record_export(
+    pool: &AnyPool,
+    at: Timestamp,
+    staff: StaffId,
+    batch: &str,
+    states: &[&str],
+    office: &str,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO access_log (at, staff_id, candidate_id, action, purpose)
+         SELECT $1, $2, a.candidate_id, $3, $4 FROM graduation_applications a
+         WHERE a.batch_code = $5 AND ($6 = '' OR a.office_code = $6) AND a.state IN ({})",
+        super::placeholders(7, states.len())
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(timestamp(at))
+        .bind(staff.0)
+        .bind(Access::Export.as_str())
+        .bind(Access::Export.purpose())
+        .bind(batch)
+        .bind(office);
+    for s in states {
+        q = q.bind(*s);
+    }
+    Ok(q.execute(pool).await?.rows_affected())
 }
 
 /// What the administrator searches by; empty fields match everything.

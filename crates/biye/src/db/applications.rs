@@ -269,3 +269,42 @@ pub async fn record_identity_check(
     .await?;
     Ok(())
 }
+
+/// Everything the office reviews need of one application.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub id: i64,
+    pub candidate: CandidateId,
+    pub batch_code: String,
+    pub plan_id: i64,
+    pub office_code: String,
+    pub state: ApplicationState,
+    /// The prediction when applying, as JSON (`domain::audit::Audit`).
+    pub audit_snapshot: String,
+    pub created_at: String,
+}
+
+pub async fn detail(pool: &AnyPool, id: i64) -> Result<Option<Detail>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, candidate_id, batch_code, plan_id, office_code, state,
+                COALESCE(audit_snapshot, '') AS audit_snapshot, created_at
+         FROM graduation_applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(Detail {
+            id: r.try_get("id")?,
+            candidate: CandidateId(r.try_get("candidate_id")?),
+            batch_code: r.try_get("batch_code")?,
+            plan_id: r.try_get("plan_id")?,
+            office_code: r.try_get("office_code")?,
+            state: ApplicationState::from_db(&r.try_get::<String, _>("state")?)
+                .ok_or_else(|| super::bad("state"))?,
+            audit_snapshot: r.try_get("audit_snapshot")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .transpose()
+}

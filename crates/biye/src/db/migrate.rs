@@ -68,6 +68,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "review",
+        common: include_str!("../../migrations/0008_review.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -13,6 +13,7 @@ pub mod batches;
 pub mod candidates;
 pub mod codes;
 pub mod corrections;
+pub mod decisions;
 pub mod import;
 pub mod migrate;
 pub mod photos;
@@ -160,4 +161,12 @@ pub(crate) fn bad(col: &str) -> sqlx::Error {
 /// Reads a boolean stored as 0/1.
 pub fn flag(v: i64) -> bool {
     v != 0
+}
+
+/// `$first, $first+1, …` for `n` values bound in an `IN (…)` list.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -16,6 +16,7 @@ pub struct QueueItem {
     /// The automatic report found nothing at all (no failure, no warning).
     pub clean: bool,
     pub since: String,
+    pub state_label: &'static str,
 }
 
 /// Applications in `state`, in the office (all offices when `None`), oldest first.
@@ -58,6 +59,7 @@ pub async fn queue(
                 photo_id: r.try_get("photo_id")?,
                 clean,
                 since: r.try_get("updated_at")?,
+                state_label: state.label(),
             })
         })
         .collect()
@@ -113,4 +115,209 @@ pub async fn last_actor(
     .await?;
     row.map(|r| Ok((r.try_get("who")?, r.try_get("at")?)))
         .transpose()
+}
+
+/// Applications (of a batch, or of every batch when `batch` is empty) whose
+/// candidate has this admission or ID number (an ID number may have several
+/// admission numbers), newest first.
+pub async fn find_in_batch(
+    pool: &AnyPool,
+    batch: &str,
+    number: &str,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query(
+        "SELECT a.id FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
+         WHERE ($1 = '' OR a.batch_code = $1) AND (c.admission_no = $2 OR c.id_no = $2) ORDER BY a.id DESC",
+    )
+    .bind(batch)
+    .bind(number)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect()
+}
+
+/// A record correction awaiting a decision.
+#[derive(Debug, Clone)]
+pub struct PendingCorrection {
+    pub id: i64,
+    pub candidate: i64,
+    pub admission_no: String,
+    pub name: String,
+    pub office_code: String,
+    pub field: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub requested_at: String,
+    pub city_decided_at: Option<String>,
+    pub evidence: i64,
+}
+
+/// Corrections awaiting the city (`provincial` false, in `office` unless
+/// empty) or the province (after the city approved), oldest first.
+pub async fn corrections(
+    pool: &AnyPool,
+    provincial: bool,
+    office: &str,
+    limit: i64,
+) -> Result<Vec<PendingCorrection>, sqlx::Error> {
+    let level = if provincial { "provincial" } else { "city" };
+    let rows = sqlx::query(
+        "SELECT r.id, r.candidate_id, r.field, r.old_value, r.new_value, r.requested_at, r.city_decided_at,
+                c.admission_no, c.name, COALESCE(c.office_code, '') AS office_code,
+                (SELECT COUNT(*) FROM correction_evidence e WHERE e.correction_id = r.id) AS evidence
+         FROM record_corrections r JOIN candidates c ON c.id = r.candidate_id
+         WHERE r.status = 'requested'
+           AND (($1 = 'city' AND r.city_decided_at IS NULL) OR ($1 = 'provincial' AND r.city_decided_at IS NOT NULL))
+           AND ($2 = '' OR c.office_code = $2)
+         ORDER BY r.id LIMIT $3",
+    )
+    .bind(level)
+    .bind(office)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(pending_correction).collect()
+}
+
+fn pending_correction(r: &sqlx::any::AnyRow) -> Result<PendingCorrection, sqlx::Error> {
+    Ok(PendingCorrection {
+        id: r.try_get("id")?,
+        candidate: r.try_get("candidate_id")?,
+        admission_no: r.try_get("admission_no")?,
+        name: r.try_get("name")?,
+        office_code: r.try_get("office_code")?,
+        field: r.try_get("field")?,
+        old_value: r.try_get("old_value")?,
+        new_value: r.try_get("new_value")?,
+        requested_at: r.try_get("requested_at")?,
+        city_decided_at: r.try_get("city_decided_at")?,
+        evidence: r.try_get("evidence")?,
+    })
+}
+
+/// One correction by id, whatever its state (with the decision fields).
+pub async fn correction(
+    pool: &AnyPool,
+    id: i64,
+) -> Result<Option<(PendingCorrection, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT r.id, r.candidate_id, r.field, r.old_value, r.new_value, r.requested_at, r.city_decided_at,
+                r.status, c.admission_no, c.name, COALESCE(c.office_code, '') AS office_code,
+                (SELECT COUNT(*) FROM correction_evidence e WHERE e.correction_id = r.id) AS evidence
+         FROM record_corrections r JOIN candidates c ON c.id = r.candidate_id WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((pending_correction(&r)?, r.try_get("status")?)))
+        .transpose()
+}
+
+/// Object keys of a correction's evidence, in upload order.
+pub async fn correction_evidence(pool: &AnyPool, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT object_key FROM correction_evidence WHERE correction_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("object_key"))
+        .collect()
+}
+
+/// A prior education awaiting the province's verification.
+#[derive(Debug, Clone)]
+pub struct PendingPrior {
+    pub candidate: i64,
+    pub admission_no: String,
+    pub name: String,
+    pub id_no: String,
+    pub verification: String,
+    pub school: String,
+    pub major: String,
+    pub graduated_on: Option<String>,
+    pub diploma_no: String,
+    pub code: String,
+    pub associate_admission_no: Option<String>,
+    pub registered_at: String,
+}
+
+/// Registered prior educations of a verification type (all when empty),
+/// oldest first. A fresh graduate's appears once the diploma number is filled in.
+pub async fn priors(
+    pool: &AnyPool,
+    verification: &str,
+    candidate: Option<i64>,
+    limit: i64,
+) -> Result<Vec<PendingPrior>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.candidate_id, p.verification, p.school, p.major, p.graduated_on, p.diploma_no,
+                p.verification_code, p.associate_admission_no, p.registered_at,
+                c.admission_no, c.name, c.id_no
+         FROM prior_educations p JOIN candidates c ON c.id = p.candidate_id
+         WHERE p.status = 'registered' AND ($1 = '' OR p.verification = $1)
+           AND NOT (p.verification = 'pending_fresh_graduate' AND p.diploma_no = '')
+           AND ($2 = 0 OR p.candidate_id = $2)
+         ORDER BY p.registered_at, p.id LIMIT $3",
+    )
+    .bind(verification)
+    .bind(candidate.unwrap_or(0))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PendingPrior {
+                candidate: r.try_get("candidate_id")?,
+                admission_no: r.try_get("admission_no")?,
+                name: r.try_get("name")?,
+                id_no: r.try_get("id_no")?,
+                verification: r.try_get("verification")?,
+                school: r.try_get("school")?,
+                major: r.try_get("major")?,
+                graduated_on: r.try_get("graduated_on")?,
+                diploma_no: r.try_get("diploma_no")?,
+                code: r.try_get("verification_code")?,
+                associate_admission_no: r.try_get("associate_admission_no")?,
+                registered_at: r.try_get("registered_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Applications by office and state (the dashboard's table).
+pub async fn counts(
+    pool: &AnyPool,
+    office: &str,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT office_code, state, COUNT(*) AS n FROM graduation_applications
+         WHERE ($1 = '' OR office_code = $1) GROUP BY office_code, state ORDER BY office_code, state",
+    )
+    .bind(office)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("office_code")?, r.try_get("state")?, r.try_get("n")?)))
+    .collect()
+}
+
+/// Events per UTC day and kind (the dashboard's chart), oldest day first.
+pub async fn events_per_day(
+    pool: &AnyPool,
+    office: &str,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT substr(e.at, 1, 10) AS day, e.event, COUNT(*) AS n
+         FROM application_events e JOIN graduation_applications a ON a.id = e.application_id
+         WHERE ($1 = '' OR a.office_code = $1)
+         GROUP BY substr(e.at, 1, 10), e.event ORDER BY day",
+    )
+    .bind(office)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("day")?, r.try_get("event")?, r.try_get("n")?)))
+    .collect()
 }

@@ -7,16 +7,23 @@ pub mod admin;
 pub mod auth;
 pub mod candidate;
 pub mod capture;
+pub mod corrections_review;
 pub mod csrf;
 pub mod error;
+pub mod final_review;
+pub mod identity_review;
 pub mod multipart;
 pub mod onsite;
+pub mod onsite_review;
 pub mod password;
 pub mod photos;
+pub mod prior_review;
 pub mod public;
+pub mod review;
 pub mod routes;
 pub mod session;
 pub mod staff;
+pub mod tables;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -77,6 +84,11 @@ fn areas(state: &AppState) -> routes::Area {
         .merge(capture::area())
         .merge(staff::area())
         .merge(photos::area())
+        .merge(identity_review::area())
+        .merge(onsite_review::area())
+        .merge(prior_review::area())
+        .merge(corrections_review::area())
+        .merge(final_review::area())
         .merge(onsite::area(state))
         .merge(admin::area())
 }
