@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod identity;
 pub mod interchange;
 pub mod jobs;

@@ -337,7 +337,7 @@ async fn a_one_time_staff_password_must_be_changed_before_anything_else() {
         let one_time = "temporary-one-time-pw";
         let hash = biye::passwords::hash(one_time).unwrap();
         let mut conn = app.db.pool().acquire().await.unwrap();
-        biye::cli::staff::reset(&mut conn, staff.id, &hash)
+        biye::db::staff::reset_password(&mut conn, staff.id, &hash)
             .await
             .unwrap();
         drop(conn);

@@ -91,7 +91,6 @@ pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// A progress bar counting items on a terminal, nothing otherwise.
 /// The batch a command works on: the one named (e.g. 2023H1), else the newest.
 pub async fn batch_or_latest(
     pool: &sqlx::AnyPool,
@@ -113,6 +112,7 @@ pub async fn batch_or_latest(
     }
 }
 
+/// A progress bar counting items on a terminal, nothing otherwise.
 pub fn count_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() || len < 2 {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{self, audit::Actor};
-use crate::domain::{OfficeCode, Principal, Scope, StaffRole};
+use crate::domain::{OfficeCode, Scope, StaffRole};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -86,7 +86,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             let staff = db::staff::get_by_username(db.pool(), &username)
                 .await?
                 .with_context(|| format!("用户名 {username} 不存在"))?;
-            reset(&mut tx, staff.id, &hash).await?;
+            db::staff::reset_password(&mut tx, staff.id, &hash).await?;
             db::audit::append(
                 &mut tx,
                 now,
@@ -104,22 +104,4 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     println!("一次性密码：{password}（首次登录后必须修改；只显示这一次）");
     db.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The rule of a reset: a one-time password, changed at the next sign-in,
-/// and every session of the account ends now.
-pub async fn reset(
-    conn: &mut sqlx::AnyConnection,
-    id: crate::domain::StaffId,
-    hash: &str,
-) -> Result<(), sqlx::Error> {
-    db::staff::set_password(conn, id, hash, true).await?;
-    // The role in the principal does not matter for ending its sessions.
-    let who = Principal::Staff {
-        id,
-        role: StaffRole::Admin,
-        scope: Scope::Province,
-    };
-    db::sessions::delete_all_of(conn, &who).await?;
-    Ok(())
 }

@@ -76,3 +76,52 @@ pub async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Resul
     .await?;
     Ok(())
 }
+
+/// Updates an office's address and phone (shown to candidates); false when no such office.
+pub async fn update_office(
+    conn: &mut AnyConnection,
+    code: &str,
+    address: &str,
+    phone: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE offices SET address = $1, phone = $2 WHERE code = $3")
+        .bind(address)
+        .bind(phone)
+        .bind(code)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The form types (登记表类型): (code, name, active).
+pub async fn form_types(pool: &AnyPool) -> Result<Vec<(String, String, bool)>, sqlx::Error> {
+    sqlx::query("SELECT code, name, active FROM form_types ORDER BY code")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("code")?,
+                r.try_get("name")?,
+                r.try_get::<i64, _>("active")? == 1,
+            ))
+        })
+        .collect()
+}
+
+/// Adds a form type or renames an existing one.
+pub async fn save_form_type(
+    conn: &mut AnyConnection,
+    code: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO form_types (code, name) VALUES ($1, $2)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+    )
+    .bind(code)
+    .bind(name)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -146,3 +146,74 @@ pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await?
         .try_get("n")
 }
+
+/// The rule of a reset: a one-time password, changed at the next sign-in,
+/// and every session of the account ends now.
+pub async fn reset_password(
+    conn: &mut AnyConnection,
+    id: StaffId,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    set_password(conn, id, hash, true).await?;
+    end_sessions(conn, id).await
+}
+
+async fn end_sessions(conn: &mut AnyConnection, id: StaffId) -> Result<(), sqlx::Error> {
+    // The role in the principal does not matter for ending its sessions.
+    let who = crate::domain::Principal::Staff {
+        id,
+        role: StaffRole::Admin,
+        scope: crate::domain::Scope::Province,
+    };
+    super::sessions::delete_all_of(conn, &who).await.map(|_| ())
+}
+
+/// Deactivates (no sign-in, sessions ended) or reactivates an account.
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    id: StaffId,
+    active: bool,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE staff_users SET active = $1 WHERE id = $2")
+        .bind(i64::from(active))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    if !active {
+        end_sessions(conn, id).await?;
+    }
+    Ok(r.rows_affected() == 1)
+}
+
+/// An account as the administrator lists it.
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub office: Option<String>,
+    pub active: bool,
+    pub must_change_password: bool,
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, username, display_name, role, office_code, active, must_change_password
+         FROM staff_users ORDER BY role, office_code, username",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Account {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            role: r.try_get("role")?,
+            office: r.try_get("office_code")?,
+            active: r.try_get::<i64, _>("active")? == 1,
+            must_change_password: r.try_get::<i64, _>("must_change_password")? == 1,
+        })
+    })
+    .collect()
+}

@@ -7,9 +7,11 @@ pub mod admin;
 pub mod auth;
 pub mod candidate;
 pub mod capture;
+pub mod charts;
 pub mod corrections_review;
 pub mod csrf;
 pub mod error;
+pub mod exports;
 pub mod final_review;
 pub mod identity_review;
 pub mod multipart;
@@ -89,6 +91,7 @@ fn areas(state: &AppState) -> routes::Area {
         .merge(prior_review::area())
         .merge(corrections_review::area())
         .merge(final_review::area())
+        .merge(exports::area())
         .merge(onsite::area(state))
         .merge(admin::area())
 }

@@ -1,16 +1,15 @@
-//! Administration pages. For now: the access log (who read which candidate's
-//! personal data, when and why), searchable by the administrator. Batches,
-//! offices and staff accounts come with the office journeys.
+//! The access log (who read which candidate's personal data, when and why),
+//! searchable by the administrator.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 
-use super::error::{render, WebResult};
-use super::routes::Area;
-use super::session::{CsrfToken, CurrentAdmin};
-use super::AppState;
 use crate::db::access::{self, Entry, Filter};
+use crate::web::error::{render, WebResult};
+use crate::web::routes::Area;
+use crate::web::session::{CsrfToken, CurrentAdmin};
+use crate::web::AppState;
 
 pub fn area() -> Area {
     Area::new().get("/admin/access-log", access_log)

@@ -1,0 +1,104 @@
+//! The audit-log viewer: every decision and change — who, when, what and
+//! why — from the append-only audit log and the applications' event history,
+//! newest first, filtered by what was changed.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use sqlx::Row;
+
+use crate::web::error::{render, WebResult};
+use crate::web::routes::Area;
+use crate::web::session::{CsrfToken, CurrentAdmin};
+use crate::web::AppState;
+
+pub fn area() -> Area {
+    Area::new().get("/admin/audit-log", page)
+}
+
+const LIMIT: i64 = 500;
+
+#[derive(Deserialize, Default)]
+struct Filter {
+    /// `application`, `record_correction`, `prior_education`, `staff_user`, `batch` …
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    id: String,
+}
+
+struct Entry {
+    at: String,
+    who: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit_log.html")]
+struct Page {
+    csrf: String,
+    entity: String,
+    id: String,
+    entries: Vec<Entry>,
+    limit: i64,
+}
+
+impl Page {
+    fn is(&self, entity: &str) -> bool {
+        self.entity == entity
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    CurrentAdmin(_): CurrentAdmin,
+    CsrfToken(csrf): CsrfToken,
+    Query(f): Query<Filter>,
+) -> WebResult<impl IntoResponse> {
+    let rows = sqlx::query(
+        "SELECT x.at, x.actor_kind, COALESCE(u.display_name, '') AS who, x.action, x.entity, x.entity_id, x.detail
+         FROM (SELECT at, actor_kind, actor_id, action, entity, entity_id, detail FROM audit_log
+               UNION ALL
+               SELECT at, actor_kind, actor_id, event, 'application', CAST(application_id AS TEXT), reason
+               FROM application_events) x
+         LEFT JOIN staff_users u ON x.actor_kind = 'staff' AND u.id = x.actor_id
+         WHERE ($1 = '' OR x.entity = $1) AND ($2 = '' OR x.entity_id = $2)
+         ORDER BY x.at DESC LIMIT $3",
+    )
+    .bind(f.entity.trim())
+    .bind(f.id.trim())
+    .bind(LIMIT)
+    .fetch_all(state.db.pool())
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("actor_kind")?;
+            let who: String = r.try_get("who")?;
+            Ok(Entry {
+                at: r.try_get("at")?,
+                who: match kind.as_str() {
+                    "staff" => who,
+                    "candidate" => "考生本人".into(),
+                    "cli" => "命令行".into(),
+                    _ => "系统".into(),
+                },
+                action: r.try_get("action")?,
+                entity: r.try_get("entity")?,
+                entity_id: r.try_get("entity_id")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    render(&Page {
+        csrf,
+        entity: f.entity,
+        id: f.id,
+        entries,
+        limit: LIMIT,
+    })
+}
