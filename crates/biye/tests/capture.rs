@@ -185,7 +185,7 @@ async fn no_photo_before_the_identity_is_settled() {
         );
         assert!(!page.contains("确认无误"));
         let (s, _, _) = app.post("/me/photo", &[("agree", "on")]).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{}", app.backend);
+        assert_eq!(s, StatusCode::CONFLICT, "{}", app.backend);
     }
 }
 

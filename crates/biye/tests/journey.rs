@@ -176,7 +176,7 @@ async fn a_passing_candidate_goes_from_sign_in_to_the_form_pdf() {
 
         // No form before the application is submitted.
         let (s, _, page) = app.get("/me/form.pdf").await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(s, StatusCode::CONFLICT);
         assert!(page.contains("毕业申请提交成功后才能打印"));
 
         // The city approves the photo; the candidate confirms once more.
@@ -380,7 +380,7 @@ async fn bachelor_candidates_register_prior_education_and_fresh_graduates_fill_i
         let mut app = app.with_demo(Case::ALL.len()).await;
         app.sign_in(&associate).await;
         let (s, _, _) = app.get("/me/prior-education").await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "only 本科: {}", app.backend);
+        assert_eq!(s, StatusCode::CONFLICT, "only 本科: {}", app.backend);
         app.forget_cookies();
         app.sign_in(&bachelor).await;
         let (_, _, page) = app.get("/me/prior-education").await;

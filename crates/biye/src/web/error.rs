@@ -25,8 +25,13 @@ pub enum WebError {
     /// Signed in with a one-time password: change it first.
     #[error("请先修改初始密码")]
     ChangePassword,
+    /// Not allowed to this person, whatever the moment (authorisation).
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Allowed to this person, but not at this step of their application
+    /// (a form before submission, a photo before the identity check …).
+    #[error("{0}")]
+    NotNow(&'static str),
     #[error("{0}")]
     BadRequest(String),
     /// A link that was valid once (an expired or used QR code).
@@ -58,6 +63,7 @@ impl WebError {
             WebError::SignIn { .. } | WebError::ChangePassword => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::NotNow(_) => StatusCode::CONFLICT,
             WebError::Gone(_) => StatusCode::GONE,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Locked(_) | WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,

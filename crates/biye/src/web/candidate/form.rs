@@ -22,7 +22,7 @@ pub(super) async fn pdf(
         .as_ref()
         .is_some_and(|a| a.state.form_printable())
     {
-        return Err(WebError::Forbidden(
+        return Err(WebError::NotNow(
             "毕业申请提交成功后才能打印《毕业生登记表》：请先完成毕业证照采集，待市考办审核通过后在“毕业申请”页面点击“确认提交”",
         ));
     }

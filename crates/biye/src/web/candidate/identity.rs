@@ -125,7 +125,7 @@ pub(super) async fn submit(
     let j = Journey::load(&state, id).await?;
     let mut page = build(&state, &j, csrf).await?;
     let Some(a) = j.application.as_ref().filter(|_| page.open) else {
-        return Err(WebError::Forbidden("当前不需要上传身份证附件"));
+        return Err(WebError::NotNow("当前不需要上传身份证附件"));
     };
     let files = match collect(&mut multipart).await {
         Ok(f) => f,

@@ -68,7 +68,7 @@ pub(super) async fn current_batch(state: &AppState) -> WebResult<Batch> {
     open.or(next)
         .or(all.first())
         .cloned()
-        .ok_or(WebError::Forbidden("目前没有办理中的毕业批次"))
+        .ok_or(WebError::NotNow("目前没有办理中的毕业批次"))
 }
 
 /// The candidate, the batch and their application in it.

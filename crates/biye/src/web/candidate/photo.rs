@@ -97,7 +97,7 @@ pub(super) async fn start(
     let j = Journey::load(&state, id).await?;
     let mut page = build(&state, &j, csrf).await?;
     let Some(a) = j.application.as_ref().filter(|_| page.open) else {
-        return Err(WebError::Forbidden("当前不需要采集毕业证照"));
+        return Err(WebError::NotNow("当前不需要采集毕业证照"));
     };
     if f.agree != "on" {
         page.error = Some("请先阅读并勾选“我已阅读并同意本次《考试采集相关条例》”".into());

@@ -34,7 +34,7 @@ pub(super) async fn predict(state: &AppState, j: &Journey) -> WebResult<Predicti
 fn web_error(e: PredictionError) -> WebError {
     match e {
         PredictionError::NoPlan { .. } => {
-            WebError::Forbidden("系统中找不到您报考专业在本批次有效的考试计划，请联系办理地点考办")
+            WebError::NotNow("系统中找不到您报考专业在本批次有效的考试计划，请联系办理地点考办")
         }
         other => WebError::internal(other),
     }
@@ -44,7 +44,7 @@ fn web_error(e: PredictionError) -> WebError {
 pub(super) async fn level_of(state: &AppState, j: &Journey) -> WebResult<Option<Level>> {
     match predict(state, j).await {
         Ok(p) => Ok(Some(p.plan.plan.level)),
-        Err(WebError::Forbidden(_)) => Ok(None),
+        Err(WebError::NotNow(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }

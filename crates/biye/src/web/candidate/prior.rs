@@ -49,7 +49,7 @@ fn status_label(s: &str) -> &'static str {
 
 async fn build(state: &AppState, j: &Journey, csrf: String) -> WebResult<PriorPage> {
     if prediction::level_of(state, j).await? != Some(Level::Bachelor) {
-        return Err(WebError::Forbidden(
+        return Err(WebError::NotNow(
             "只有申请本科毕业的考生需要登记前置学历",
         ));
     }
