@@ -101,7 +101,11 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ("POST", "/staff/photos/bulk", CITIES),
     ("GET", "/staff/photos/{application}", OWN_CITY),
     ("POST", "/staff/photos/{application}", OWN_CITY),
-    ("GET", "/staff/photos/{application}/photo/{id}/{which}", OWN_CITY),
+    (
+        "GET",
+        "/staff/photos/{application}/photo/{id}/{which}",
+        OWN_CITY,
+    ),
     ("GET", "/staff/onsite", CITIES),
     ("GET", "/staff/onsite/export", CITIES),
     ("GET", "/staff/onsite/{application}", OWN_CITY),
@@ -114,7 +118,11 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ("GET", "/staff/final/export", PROVINCE),
     ("GET", "/staff/final/{application}", PROVINCE),
     ("POST", "/staff/final/{application}", PROVINCE),
-    ("GET", "/staff/final/{application}/photo/{id}/{which}", PROVINCE),
+    (
+        "GET",
+        "/staff/final/{application}/photo/{id}/{which}",
+        PROVINCE,
+    ),
     ("GET", "/staff/exports", PROVINCE),
     ("GET", "/staff/exports/graduates", PROVINCE),
     ("POST", "/staff/exports/graduates/registered", PROVINCE),
@@ -144,12 +152,17 @@ struct Fixture {
 
 async fn fixture(app: &mut TestApp) -> Fixture {
     let passing = admission_of(Case::Passing);
-    let photo = common::photo_submitted(app, &passing).await;
-    let application = common::application(app, &passing).await.expect("applied").id;
-    let (cid, c) = biye::db::candidates::get_by_admission_no(app.db.pool(), &passing.parse().unwrap())
+    let application = common::photo_submitted(app, &passing).await;
+    let photo = biye::db::photos::latest(app.db.pool(), application)
         .await
         .unwrap()
-        .unwrap();
+        .expect("a photo")
+        .id;
+    let (cid, c) =
+        biye::db::candidates::get_by_admission_no(app.db.pool(), &passing.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     let mut conn = app.db.pool().acquire().await.unwrap();
     let correction = biye::db::corrections::file(
         &mut conn,
@@ -162,10 +175,11 @@ async fn fixture(app: &mut TestApp) -> Fixture {
     .await
     .unwrap()
     .expect("filed");
-    let prior_candidate: i64 = sqlx::query_scalar("SELECT candidate_id FROM prior_educations ORDER BY id LIMIT 1")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let prior_candidate: i64 =
+        sqlx::query_scalar("SELECT candidate_id FROM prior_educations ORDER BY id LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     let session: i64 = sqlx::query_scalar("SELECT id FROM onsite_sessions ORDER BY id LIMIT 1")
         .fetch_one(app.db.pool())
         .await
@@ -202,7 +216,11 @@ async fn fixture(app: &mut TestApp) -> Fixture {
 }
 
 fn concrete(path: &str, f: &Fixture) -> String {
-    let code = if path.starts_with("/admin/offices") { "0201" } else { "2023H1" };
+    let code = if path.starts_with("/admin/offices") {
+        "0201"
+    } else {
+        "2023H1"
+    };
     let id = if path.starts_with("/admin/staff") {
         f.staff_target
     } else if path.starts_with("/admin/batches") {
@@ -263,7 +281,9 @@ async fn every_route_by_every_role_is_allowed_or_denied_as_the_matrix_says() {
         let mut failures = Vec::new();
         for r in &routes {
             let method = r.method.as_str();
-            let Some((_, _, allowed)) = MATRIX.iter().find(|(m, p, _)| *m == method && *p == r.path) else {
+            let Some((_, _, allowed)) =
+                MATRIX.iter().find(|(m, p, _)| *m == method && *p == r.path)
+            else {
                 failures.push(format!("{method} {}: no row in the matrix", r.path));
                 continue;
             };
@@ -280,7 +300,11 @@ async fn every_route_by_every_role_is_allowed_or_denied_as_the_matrix_says() {
                     let snippet: String = body.chars().take(160).collect();
                     failures.push(format!(
                         "{method} {path} as {role:?}: {status}, expected {} ({snippet})",
-                        if expected_allowed { "allowed" } else { "denied" }
+                        if expected_allowed {
+                            "allowed"
+                        } else {
+                            "denied"
+                        }
                     ));
                 }
                 if status == StatusCode::FORBIDDEN && role != Anonymous {
@@ -293,10 +317,19 @@ async fn every_route_by_every_role_is_allowed_or_denied_as_the_matrix_says() {
         }
         // Rows for routes that no longer exist are mistakes too.
         for (m, p, _) in MATRIX {
-            if !routes.iter().any(|r| r.method.as_str() == *m && r.path == *p) {
+            if !routes
+                .iter()
+                .any(|r| r.method.as_str() == *m && r.path == *p)
+            {
                 failures.push(format!("{m} {p}: in the matrix but not in the router"));
             }
         }
-        assert!(failures.is_empty(), "{} ({} failures):\n{}", app.backend, failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} ({} failures):\n{}",
+            app.backend,
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }

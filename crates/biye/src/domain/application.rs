@@ -189,6 +189,17 @@ impl ApplicationState {
 }
 
 impl ApplicationEvent {
+    /// The label of an event as `application_events.event` stores it
+    /// (`applied`, or the event in snake case).
+    pub fn label_of(stored: &str) -> String {
+        if stored == "applied" {
+            return "提交毕业申请".into();
+        }
+        serde_json::from_value::<ApplicationEvent>(serde_json::Value::String(stored.into()))
+            .map(|e| e.label().to_owned())
+            .unwrap_or_else(|_| stored.to_owned())
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::IdentityCheckPassed => "身份校验通过",

@@ -166,7 +166,12 @@ async fn load(
                 .civil(e.at)
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string();
-            (at, e.event, e.to_state.label().to_owned(), e.reason)
+            (
+                at,
+                crate::domain::ApplicationEvent::label_of(&e.event),
+                e.to_state.label().to_owned(),
+                e.reason,
+            )
         })
         .collect();
     let ids: Vec<i64> = db::review::queue(pool, S::OnsiteApproved, None, review::PAGE)

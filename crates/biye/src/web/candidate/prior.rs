@@ -49,9 +49,7 @@ fn status_label(s: &str) -> &'static str {
 
 async fn build(state: &AppState, j: &Journey, csrf: String) -> WebResult<PriorPage> {
     if prediction::level_of(state, j).await? != Some(Level::Bachelor) {
-        return Err(WebError::NotNow(
-            "只有申请本科毕业的考生需要登记前置学历",
-        ));
+        return Err(WebError::NotNow("只有申请本科毕业的考生需要登记前置学历"));
     }
     let now = state.clock.civil_now();
     let current = db::prior::get(state.db.pool(), j.id).await?;

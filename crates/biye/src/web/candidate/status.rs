@@ -33,15 +33,6 @@ struct StatusPage {
     steps: Vec<Step>,
 }
 
-fn event_label(name: &str) -> String {
-    if name == "applied" {
-        return "提交毕业申请".into();
-    }
-    serde_json::from_value::<ApplicationEvent>(serde_json::Value::String(name.into()))
-        .map(|e| e.label().to_owned())
-        .unwrap_or_else(|_| name.to_owned())
-}
-
 pub(super) async fn page(
     State(state): State<AppState>,
     CurrentCandidate(id): CurrentCandidate,
@@ -57,7 +48,7 @@ pub(super) async fn page(
         for e in db::applications::events(state.db.pool(), a.id).await? {
             steps.push(Step {
                 at: civil(state.clock.civil(e.at)),
-                what: event_label(&e.event),
+                what: ApplicationEvent::label_of(&e.event),
                 state: e.to_state.label(),
                 by: if e.by_staff { "考办" } else { "" },
                 reason: e.reason,
