@@ -81,6 +81,15 @@ struct Graduate {
     photo: Option<bytes::Bytes>,
 }
 
+/// A cell as CSV carries it: text that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@`, tab or CR first) gets a leading apostrophe.
+pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    match v.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{v}").into(),
+        _ => v.into(),
+    }
+}
+
 /// The states whose applications count as graduates of the batch.
 pub const STATES: [&str; 2] = ["final_approved", "registered"];
 
@@ -207,15 +216,15 @@ fn write_all(
         .large_file(false);
     let mut row: u32 = 0;
     let mut sheet = sheet;
+    // One person may graduate twice in a batch (two majors): the second
+    // photo is `ID-2.jpg`. Rows come sorted by ID number, so repeats are adjacent.
+    let mut last_name = String::new();
+    let mut repeat = 1;
     for g in rx {
         row += 1;
         if let Some(w) = csv.as_mut() {
-            w.write_record(
-                g.cells
-                    .iter()
-                    .map(|c| crate::web::tables::csv_cell(c).into_owned()),
-            )
-            .map_err(std::io::Error::other)?;
+            w.write_record(g.cells.iter().map(|c| csv_cell(c).into_owned()))
+                .map_err(std::io::Error::other)?;
         }
         if let Some(s) = sheet.as_mut() {
             for (c, v) in g.cells.iter().enumerate() {
@@ -229,7 +238,13 @@ fn write_all(
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect();
-            z.start_file(format!("{name}.jpg"), stored)?;
+            repeat = if name == last_name { repeat + 1 } else { 1 };
+            let file = match repeat {
+                1 => format!("{name}.jpg"),
+                n => format!("{name}-{n}.jpg"),
+            };
+            last_name = name;
+            z.start_file(file, stored)?;
             z.write_all(photo)?;
         }
     }
@@ -247,4 +262,51 @@ fn write_all(
         files.push(path("zip"));
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graduate(id_no: &str) -> Graduate {
+        let mut cells: [String; 10] = Default::default();
+        cells[0] = "=cmd".into();
+        cells[3] = id_no.into();
+        Graduate {
+            cells,
+            photo: Some(bytes::Bytes::from_static(b"\xFF\xD8 jpeg")),
+        }
+    }
+
+    #[test]
+    fn a_second_graduation_of_one_person_gets_its_own_photo_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::sync_channel(4);
+        for id in [
+            "44010119900101001X",
+            "44010119900101001X",
+            "440101199001010029",
+        ] {
+            tx.send(graduate(id)).unwrap();
+        }
+        drop(tx);
+        let files = write_all(&dir.path().join("g"), Wanted::ALL, rx).unwrap();
+        assert_eq!(files.len(), 3);
+        let zip = std::fs::File::open(dir.path().join("g.zip")).unwrap();
+        let archive = zip::ZipArchive::new(zip).unwrap();
+        let names: Vec<&str> = archive.file_names().collect();
+        assert_eq!(
+            names,
+            [
+                "44010119900101001X.jpg",
+                "44010119900101001X-2.jpg",
+                "440101199001010029.jpg"
+            ]
+        );
+        let csv = std::fs::read_to_string(dir.path().join("g.csv")).unwrap();
+        assert!(
+            csv.starts_with('\u{feff}') && csv.contains("'=cmd"),
+            "{csv}"
+        );
+    }
 }

@@ -48,11 +48,13 @@ pub struct PrintContext<'a> {
 /// The form type the notice asks for (登记表类型“非公开学院”), as stored.
 const NON_PUBLIC_COLLEGE: &str = "non_public_college";
 
-fn form_type_label(stored: &str) -> String {
-    match stored {
-        NON_PUBLIC_COLLEGE => "非公开学院".into(),
-        other => other.into(),
-    }
+/// The printed name of a form type: the administrator's list (`form_types`).
+async fn form_type_label(pool: &sqlx::AnyPool, stored: &str) -> Result<String, sqlx::Error> {
+    Ok(db::reference::form_types(pool)
+        .await?
+        .into_iter()
+        .find(|(code, _, _)| code == stored)
+        .map_or_else(|| stored.to_owned(), |(_, name, _)| name))
 }
 
 fn label(v: Option<&'static str>, code: &str) -> String {
@@ -90,6 +92,7 @@ pub async fn form_data(
     let office_code =
         db::applications::handling_office(application.as_ref(), c.office_code.as_ref());
     let form_type = application.map_or_else(|| NON_PUBLIC_COLLEGE.to_owned(), |a| a.form_type);
+    let form_type = form_type_label(p.pool, &form_type).await?;
     let office = db::reference::office_label(p.pool, &office_code).await?;
     let batch_code = p.batch.code.to_string();
     let reference = p.keys.form_reference(admission_no.as_str(), &batch_code);
@@ -99,7 +102,7 @@ pub async fn form_data(
         .unwrap_or_else(|_| p.public_url.clone());
     lookup.query_pairs_mut().append_pair("ref", &reference);
     Ok(forms::FormData {
-        form_type: form_type_label(&form_type),
+        form_type,
         batch: p.batch.name.clone(),
         admission_no: admission_no.to_string(),
         name: c.name.clone(),

@@ -97,6 +97,7 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
     ("POST", "/staff/corrections/{id}", SCOPED),
     ("GET", "/staff/corrections/{id}/evidence/{n}", SCOPED),
     ("GET", "/staff/photos", CITIES),
+    ("GET", "/staff/photos/export", CITIES),
     ("GET", "/staff/photos/bulk", CITIES),
     ("POST", "/staff/photos/bulk", CITIES),
     ("GET", "/staff/photos/{application}", OWN_CITY),

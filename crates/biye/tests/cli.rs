@@ -89,6 +89,8 @@ fn help_describes_every_subcommand_and_setting() {
         "BIYE_TRUST_PROXY",
         "AWS_ENDPOINT",
         "BIYE_NOW",
+        "BIYE_CERTIFICATE_YEAR_BASE",
+        "BIYE_CERTIFICATE_CHECK",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
@@ -110,6 +112,52 @@ fn bad_configuration_is_explained_in_chinese() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("无法打开"));
+}
+
+#[test]
+fn graduates_export_from_the_cli_needs_a_batch_and_writes_three_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = biye(dir.path())
+        .args(["export", "--kind", "graduates"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("须指定 --batch"), "{}", text(&out));
+    let demo = biye(dir.path())
+        .args(["demo", "--candidates", "30"])
+        .output()
+        .unwrap();
+    assert!(demo.status.success(), "{}", text(&demo));
+    let target = dir.path().join("out");
+    let out = biye(dir.path())
+        .args([
+            "export",
+            "--kind",
+            "graduates",
+            "--batch",
+            "2023H1",
+            "--out",
+        ])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("已导出 2023H1 批次毕业生 0 名"),
+        "{}",
+        text(&out)
+    );
+    for ext in ["csv", "xlsx", "zip"] {
+        assert!(
+            target.join(format!("graduates-2023H1.{ext}")).exists(),
+            "{ext}"
+        );
+    }
+    let csv = std::fs::read_to_string(target.join("graduates-2023H1.csv")).unwrap();
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("毕业证书编号"),
+        "{csv}"
+    );
 }
 
 fn text(o: &std::process::Output) -> String {

@@ -40,28 +40,13 @@ async fn decide(app: &mut TestApp, path: &str, fields: &[(&str, &str)]) -> (Stat
     (s, body)
 }
 
-/// The candidate uploads the three ID-card photos.
-async fn upload(app: &mut TestApp, hk: &str) {
-    let jpeg: &[u8] = include_bytes!("../../forms/tests/photo.jpg");
-    let files: [(&str, &str, &[u8]); 3] = [
-        ("front", "a.jpg", jpeg),
-        ("back", "b.jpg", jpeg),
-        ("handheld", "c.jpg", jpeg),
-    ];
-    app.forget_cookies();
-    app.sign_in(hk).await;
-    app.get("/me/identity").await;
-    let (s, _, _) = app.post_multipart("/me/identity", &files).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-}
-
 #[tokio::test]
 async fn id_attachments_go_through_the_city_then_the_province() {
     let hk = admission_of(Case::HongKongPermit);
     for mut app in demo_apps().await {
         common::applied(&mut app, &hk).await;
         let id = common::application(&app, &hk).await.unwrap().id;
-        upload(&mut app, &hk).await;
+        common::id_attachments_uploaded(&mut app, &hk).await;
         assert_eq!(state_of(&app, &hk).await, S::IdentityCityReview);
         // The province sees nothing before the city has decided.
         staff(&mut app, "gdsk").await;
@@ -106,7 +91,7 @@ async fn id_attachments_go_through_the_city_then_the_province() {
             "{status}"
         );
         // Uploaded again: the city approves, then the province.
-        upload(&mut app, &hk).await;
+        common::id_attachments_uploaded(&mut app, &hk).await;
         staff(&mut app, "sg0201").await;
         let (s, _) = decide(&mut app, &path, &[("decision", "approve")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);

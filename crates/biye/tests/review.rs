@@ -80,7 +80,7 @@ async fn the_city_approves_the_photo_and_the_candidate_prints_the_form() {
             )
             .await;
         assert_eq!(s, StatusCode::CONFLICT);
-        assert!(page.contains("该照片已由韶关市区审核员于"), "{page}");
+        assert!(page.contains("该申请已由韶关市区审核员于"), "{page}");
         assert_eq!(application(&app, &passing).await.state, S::PhotoApproved);
 
         // The candidate confirms once more and prints the form.

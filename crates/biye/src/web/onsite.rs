@@ -1,7 +1,9 @@
-//! On-site review (现场审核) at the city office. For now: the lookup a
+//! On-site review (现场审核) at the city office: the lookup a
 //! reviewer opens by scanning the QR code on a printed registration form, or by
 //! typing its admission number and 校验码, to see whose form it is, whether it
-//! is genuine, and where the application stands.
+//! is genuine, and where the application stands — and, for the city office
+//! of a submitted application, the way to its on-site review
+//! (`onsite_review.rs`).
 //!
 //! A lookup that does not verify counts against the reviewer like a wrong
 //! password (a 校验码 has 50 bits, but guesses are still limited), and every
@@ -18,7 +20,7 @@ use super::throttle::{self, ClientAddr, Keys};
 use super::AppState;
 use crate::db;
 use crate::db::access::Access;
-use crate::domain::{AdmissionNo, BatchCode, StaffRole};
+use crate::domain::{AdmissionNo, ApplicationState, BatchCode, StaffRole};
 
 pub fn area(state: &AppState) -> Area {
     Area::new()
@@ -37,6 +39,8 @@ struct Found {
     state: String,
     /// The application is in a state whose form the office may accept.
     acceptable: bool,
+    /// The application to review on site, for its city's reviewer.
+    onsite: Option<i64>,
 }
 
 #[derive(Template)]
@@ -163,6 +167,16 @@ async fn found(
         acceptable: application
             .as_ref()
             .is_some_and(|a| a.state.form_printable()),
+        onsite: application
+            .as_ref()
+            .filter(|a| {
+                staff.role == StaffRole::CityReviewer
+                    && matches!(
+                        a.state,
+                        ApplicationState::Submitted | ApplicationState::OnsiteRejected
+                    )
+            })
+            .map(|a| a.id),
         state: application.map_or_else(
             || "未提交毕业申请".to_owned(),
             |a| a.state.label().to_owned(),

@@ -21,14 +21,13 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::error::{render, WebError, WebResult};
+use super::review::{self, Verdict};
 use super::routes::Area;
 use super::session::{CsrfToken, CurrentStaff, FormBody};
 use super::AppState;
 use crate::capture::Outcome;
 use crate::db;
 use crate::db::access::Access;
-use crate::db::applications::TransitionFailure;
-use crate::db::audit::Actor;
 use crate::db::review::QueueItem;
 use crate::domain::candidate::mask_id_no;
 use crate::domain::{ApplicationEvent, ApplicationState as S, StaffRole};
@@ -36,6 +35,7 @@ use crate::domain::{ApplicationEvent, ApplicationState as S, StaffRole};
 pub fn area() -> Area {
     Area::new()
         .get("/staff/photos", queue)
+        .get("/staff/photos/export", export)
         .get("/staff/photos/bulk", bulk_page)
         .post("/staff/photos/bulk", bulk_approve)
         .get("/staff/photos/{application}", item)
@@ -60,23 +60,22 @@ pub const REASONS: &[(&str, &str)] = &[
     ("eyes.open", "双眼未自然睁开"),
 ];
 
-/// The most one queue page lists.
-const PAGE: i64 = 50;
-
 /// A city reviewer, and the office whose applications they review.
 fn reviewer(staff: &CurrentStaff) -> WebResult<String> {
     if staff.role != StaffRole::CityReviewer {
         return Err(WebError::Forbidden("毕业证照由办理地点的市考办审核"));
     }
-    staff
-        .scope
-        .office()
-        .map(|o| o.to_string())
-        .ok_or(WebError::Forbidden("账号未绑定考办"))
+    review::city(staff)
 }
 
 async fn pending(state: &AppState, office: &str) -> WebResult<Vec<QueueItem>> {
-    Ok(db::review::queue(state.db.pool(), S::PhotoCityReview, Some(office), PAGE).await?)
+    Ok(db::review::queue(
+        state.db.pool(),
+        S::PhotoCityReview,
+        Some(office),
+        review::PAGE,
+    )
+    .await?)
 }
 
 #[derive(Template)]
@@ -96,6 +95,41 @@ async fn queue(
     let items = pending(&state, &office).await?;
     let clean = items.iter().filter(|i| i.clean).count();
     render(&QueuePage { csrf, items, clean })
+}
+
+/// The queue as a download (every item, not only the first page).
+async fn export(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    axum::extract::Query(f): axum::extract::Query<super::tables::Format>,
+) -> WebResult<Response> {
+    let office = reviewer(&staff)?;
+    let items =
+        db::review::queue(state.db.pool(), S::PhotoCityReview, Some(&office), i64::MAX).await?;
+    let table = super::tables::Table {
+        title: "毕业证照审核",
+        base: "/staff/photos",
+        columns: vec!["准考证号", "姓名", "提交时间（UTC）", "自动检查"],
+        rows: items
+            .into_iter()
+            .map(|i| super::tables::Row {
+                id: i.application.to_string(),
+                cells: vec![
+                    i.admission_no,
+                    i.name,
+                    i.since,
+                    if i.clean {
+                        "无问题"
+                    } else {
+                        "需人工确认"
+                    }
+                    .to_owned(),
+                ],
+            })
+            .collect(),
+        note: String::new(),
+    };
+    table.download(&f.format, "photos")
 }
 
 struct Shown {
@@ -162,7 +196,7 @@ async fn item_page(
         .await?
         .ok_or(WebError::NotFound)?;
     if a.office_code != office {
-        return Err(WebError::Forbidden("该考生的办理地点不是您所在的考办"));
+        return Err(review::NOT_YOURS);
     }
     let c = db::candidates::get(state.db.pool(), candidate)
         .await?
@@ -200,15 +234,12 @@ async fn item_page(
                 .collect()
         })
         .unwrap_or_default();
-    let queue = pending(state, &office).await?;
-    let at = queue.iter().position(|i| i.application == application);
-    let (prev, next) = match at {
-        Some(i) => (
-            i.checked_sub(1).map(|j| queue[j].application),
-            queue.get(i + 1).map(|n| n.application),
-        ),
-        None => (None, queue.first().map(|n| n.application)),
-    };
+    let ids: Vec<i64> = pending(state, &office)
+        .await?
+        .iter()
+        .map(|i| i.application)
+        .collect();
+    let (prev, next) = review::neighbours(&ids, application);
     Ok(ItemPage {
         csrf,
         application,
@@ -220,11 +251,7 @@ async fn item_page(
         findings,
         steps: outcome.as_ref().map_or(0, |o| o.steps.len()),
         attempts: db::review::photo_ids(state.db.pool(), application).await?,
-        reasons: REASONS
-            .iter()
-            .enumerate()
-            .map(|(i, (code, label))| ((i + 1) % 10, *code, *label))
-            .collect(),
+        reasons: review::keyed(REASONS),
         prev,
         next,
         error: None,
@@ -240,40 +267,21 @@ async fn item(
     render(&item_page(&state, &staff, application, csrf).await?)
 }
 
-#[derive(Deserialize)]
-struct Decision {
-    decision: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    comment: String,
-}
-
 async fn decide(
     State(state): State<AppState>,
     staff: CurrentStaff,
     CsrfToken(csrf): CsrfToken,
     Path(application): Path<i64>,
-    FormBody(d): FormBody<Decision>,
+    FormBody(d): FormBody<review::Decision>,
 ) -> WebResult<Response> {
     let mut page = item_page(&state, &staff, application, csrf).await?;
-    let comment = crate::domain::candidate::check_text("说明", &d.comment, 200)
-        .map_err(WebError::BadRequest)?;
-    let (event, code, reason) = match d.decision.as_str() {
-        "approve" => (ApplicationEvent::PhotoApproved, None, String::new()),
-        "reject" => {
-            let Some((code, label)) = REASONS.iter().find(|(c, _)| *c == d.reason) else {
-                page.error = Some("请选择不通过的原因".into());
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-            };
-            let text = if comment.is_empty() {
-                (*label).to_owned()
-            } else {
-                format!("{label}：{comment}")
-            };
-            (ApplicationEvent::PhotoRejected, Some(*code), text)
+    let (event, code, reason) = match review::verdict(&d, REASONS)? {
+        Ok(Verdict::Approve) => (ApplicationEvent::PhotoApproved, None, String::new()),
+        Ok(Verdict::Reject(code, text)) => (ApplicationEvent::PhotoRejected, Some(code), text),
+        Err(m) => {
+            page.error = Some(m);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
-        _ => return Err(WebError::BadRequest("审核结论应为通过或不通过".into())),
     };
     match apply(
         &state,
@@ -283,7 +291,6 @@ async fn decide(
         event,
         code,
         &reason,
-        &comment,
     )
     .await?
     {
@@ -301,7 +308,6 @@ async fn decide(
 }
 
 /// Records one decision; `Ok(Err(message))` when another reviewer decided first.
-#[allow(clippy::too_many_arguments)]
 async fn apply(
     state: &AppState,
     staff: &CurrentStaff,
@@ -310,37 +316,24 @@ async fn apply(
     event: ApplicationEvent,
     code: Option<&str>,
     reason: &str,
-    comment: &str,
 ) -> WebResult<Result<(), String>> {
-    let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
-    let moved = db::applications::transition(
+    let moved = review::move_or_tell(
+        state,
         &mut tx,
+        staff,
         application,
         S::PhotoCityReview,
         event,
-        Actor::Staff(staff.id.0),
         reason,
-        now,
     )
-    .await;
-    match moved {
-        Ok(_) => {}
-        Err(TransitionFailure::Db(e)) => return Err(e.into()),
-        Err(_) => {
-            tx.rollback().await?;
-            let who = db::review::last_actor(state.db.pool(), application).await?;
-            let m = match who {
-                Some((name, at)) if !name.is_empty() => {
-                    format!("该照片已由{name}于 {at}（UTC）审核，无需重复处理")
-                }
-                _ => "该申请已不在待审核状态，请刷新队列".to_owned(),
-            };
-            return Ok(Err(m));
-        }
+    .await?;
+    if let Err(m) = moved {
+        return Ok(Err(m));
     }
     let approved = event == ApplicationEvent::PhotoApproved;
-    db::review::record_photo_review(&mut tx, photo, approved, code, staff.id, comment, now).await?;
+    let now = state.clock.now();
+    db::review::record_photo_review(&mut tx, photo, approved, code, staff.id, reason, now).await?;
     tx.commit().await?;
     Ok(Ok(()))
 }
@@ -413,7 +406,6 @@ async fn bulk_approve(
                 ApplicationEvent::PhotoApproved,
                 None,
                 "批量通过：自动检查未发现问题",
-                "",
             )
             .await?;
         }
@@ -432,7 +424,7 @@ async fn image(
         .await?
         .ok_or(WebError::NotFound)?;
     if a.office_code != office {
-        return Err(WebError::Forbidden("该考生的办理地点不是您所在的考办"));
+        return Err(review::NOT_YOURS);
     }
     super::capture::photo_bytes(&state, application, id, &which).await
 }

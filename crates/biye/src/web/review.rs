@@ -142,7 +142,7 @@ pub async fn move_or_tell(
     }
 }
 
-pub async fn already_decided(state: &AppState, application: i64) -> WebResult<String> {
+async fn already_decided(state: &AppState, application: i64) -> WebResult<String> {
     Ok(
         match db::review::last_actor(state.db.pool(), application).await? {
             Some((name, at)) if !name.is_empty() => {

@@ -48,8 +48,12 @@ impl Table {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(&self.columns).map_err(WebError::internal)?;
             for r in &self.rows {
-                w.write_record(r.cells.iter().map(|c| csv_cell(c).into_owned()))
-                    .map_err(WebError::internal)?;
+                w.write_record(
+                    r.cells
+                        .iter()
+                        .map(|c| crate::exports::csv_cell(c).into_owned()),
+                )
+                .map_err(WebError::internal)?;
             }
             w.flush().map_err(WebError::internal)?;
         }
@@ -97,15 +101,6 @@ impl Table {
             bytes,
         )
             .into_response())
-    }
-}
-
-/// A cell as CSV carries it: text that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@` first) is quoted with a leading apostrophe.
-pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
-    match v.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{v}").into(),
-        _ => v.into(),
     }
 }
 

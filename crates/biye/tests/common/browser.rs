@@ -8,6 +8,9 @@
 //! `BIYE_REQUIRE_ALL=1` a missing browser fails the test. `.ci/run` installs
 //! both and sets it, so CI always runs these tests.
 
+// Each test binary uses some of these helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -281,6 +284,12 @@ impl Browser {
             json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
         )
         .await;
+    }
+
+    /// Forgets every cookie of the site (signs out without a form).
+    pub async fn clear_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", Value::Null)
+            .await;
     }
 
     /// Chooses an option of a `<select>` by its value.

@@ -507,3 +507,19 @@ pub async fn photo_submitted(app: &mut TestApp, admission_no: &str) -> i64 {
     assert_eq!(a.state, biye::domain::ApplicationState::PhotoCityReview);
     a.id
 }
+
+/// The candidate (whose identity check failed) uploads the three ID-card
+/// photos for review. Leaves the candidate signed in.
+pub async fn id_attachments_uploaded(app: &mut TestApp, admission_no: &str) {
+    let jpeg: &[u8] = include_bytes!("../../../forms/tests/photo.jpg");
+    let files: [(&str, &str, &[u8]); 3] = [
+        ("front", "a.jpg", jpeg),
+        ("back", "b.jpg", jpeg),
+        ("handheld", "c.jpg", jpeg),
+    ];
+    app.forget_cookies();
+    app.sign_in(admission_no).await;
+    app.get("/me/identity").await;
+    let (s, _, page) = app.post_multipart("/me/identity", &files).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}
