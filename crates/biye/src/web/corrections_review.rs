@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -216,7 +216,7 @@ async fn decide(
         Ok(v) => v,
         Err(m) => {
             page.error = Some(m);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let (approved, reason) = match &verdict {
@@ -234,7 +234,7 @@ async fn decide(
     };
     if !decided {
         page.error = Some("该更正申请刚刚已被处理，或尚未到您的审核环节，请返回队列刷新".into());
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     let c = &page.c;
     let field = Field::from_db(&c.field);
@@ -272,10 +272,7 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    let to = page.next.map_or("/staff/corrections".to_owned(), |n| {
-        format!("/staff/corrections/{n}")
-    });
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
+    Ok(review::onward("/staff/corrections", page.next))
 }
 
 /// The n-th evidence image (re-encoded JPEG) of a correction in scope.

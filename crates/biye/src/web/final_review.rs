@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -239,7 +238,7 @@ async fn decide(
         Ok(v) => v,
         Err(m) => {
             page.error = Some(m);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     if matches!(verdict, Verdict::Approve) && !page.passes && detail.state == S::OnsiteApproved {
@@ -247,7 +246,7 @@ async fn decide(
             "自动审核现在未通过（{}），不能确认毕业；请核实后选择不通过并写明原因",
             page.verdict
         ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let (event, reason) = match &verdict {
         Verdict::Approve => (E::FinalApproved, String::new()),
@@ -267,7 +266,7 @@ async fn decide(
     .await?
     {
         page.error = Some(m);
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     if event == E::FinalApproved {
         let layout = state
@@ -303,10 +302,7 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    let to = page
-        .next
-        .map_or("/staff/final".to_owned(), |n| format!("/staff/final/{n}"));
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
+    Ok(review::onward("/staff/final", page.next))
 }
 
 /// The certificate photo of an application, for the province.

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -174,7 +174,14 @@ async fn item_page(
             admission_no: c.admission_no.to_string(),
             id_type: c.id_type.label(),
             id_no: c.id_no.clone(),
-            check: check.map_or_else(String::new, |(s, d)| format!("{d}（{s}）")),
+            check: check.map_or_else(String::new, |(source, detail)| {
+                let by = if source == "local" {
+                    "系统校验"
+                } else {
+                    "公安身份核验服务"
+                };
+                format!("{detail}（{by}）")
+            }),
             city_note: city_note.map(|(at, who)| format!("市考办 {who} 已于 {at}（UTC）审核通过")),
             kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
             reasons: review::keyed(REASONS),
@@ -208,7 +215,7 @@ async fn decide(
         Ok(v) => v,
         Err(m) => {
             page.error = Some(m);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let provincial = level == Level::Province;
@@ -230,7 +237,7 @@ async fn decide(
     .await?;
     if let Err(m) = moved {
         page.error = Some(m);
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     db::decisions::record_identity_review(
         &mut tx,
@@ -243,10 +250,7 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    let to = page.next.map_or("/staff/identity".to_owned(), |n| {
-        format!("/staff/identity/{n}")
-    });
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
+    Ok(review::onward("/staff/identity", page.next))
 }
 
 /// One of the three attachments, for a reviewer of the application's scope.

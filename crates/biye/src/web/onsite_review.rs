@@ -261,7 +261,7 @@ async fn decide(
         .map_err(WebError::BadRequest)?;
     if let Err(m) = &page.session {
         page.error = Some(m.clone());
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     let missing: Vec<String> = onsite::missing(&page.checklist, &page.ticked)
         .iter()
@@ -274,11 +274,11 @@ async fn decide(
                 "还有 {} 项材料未勾选，不能通过；如材料不齐，请选择“退回补交”",
                 missing.len()
             ));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         "return" if missing.is_empty() && comment.is_empty() => {
             page.error = Some("材料已全部勾选；如仍需退回，请在说明中写明原因".into());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         "return" => {
             let mut text = if missing.is_empty() {
@@ -310,7 +310,7 @@ async fn decide(
     .await?
     {
         page.error = Some(m);
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     let materials = serde_json::to_string(&page.ticked).map_err(WebError::internal)?;
     let moral = page.ticked.iter().any(|t| t == "moral");

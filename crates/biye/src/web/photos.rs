@@ -280,7 +280,7 @@ async fn decide(
         Ok(Verdict::Reject(code, text)) => (ApplicationEvent::PhotoRejected, Some(code), text),
         Err(m) => {
             page.error = Some(m);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     match apply(
@@ -294,15 +294,10 @@ async fn decide(
     )
     .await?
     {
-        Ok(()) => {
-            let to = page
-                .next
-                .map_or("/staff/photos".to_owned(), |n| format!("/staff/photos/{n}"));
-            Ok((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
-        }
+        Ok(()) => Ok(review::onward("/staff/photos", page.next)),
         Err(message) => {
             page.error = Some(message);
-            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+            review::redisplay(StatusCode::CONFLICT, &page)
         }
     }
 }

@@ -7,7 +7,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -200,7 +199,7 @@ async fn decide(
         Ok(v) => v,
         Err(m) => {
             page.error = Some(m);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return review::redisplay(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let (verified, note) = match &verdict {
@@ -223,7 +222,7 @@ async fn decide(
     .await?
     {
         page.error = Some("该前置学历刚刚已被查验或考生已重新登记，请返回队列刷新".into());
-        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        return review::redisplay(StatusCode::CONFLICT, &page);
     }
     let action = if verified {
         "prior_verified"
@@ -242,8 +241,5 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    let to = page.next.map_or("/staff/prior-education".to_owned(), |n| {
-        format!("/staff/prior-education/{n}")
-    });
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
+    Ok(review::onward("/staff/prior-education", page.next))
 }

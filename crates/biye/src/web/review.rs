@@ -3,6 +3,9 @@
 //! application — a conditional transition inside the caller's transaction
 //! that, when another reviewer decided first, says who and when instead.
 
+use axum::http::header::LOCATION;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use sqlx::AnyConnection;
 
 use super::error::{WebError, WebResult};
@@ -151,6 +154,18 @@ async fn already_decided(state: &AppState, application: i64) -> WebResult<String
             _ => "该申请已不在待审核状态，请刷新队列".to_owned(),
         },
     )
+}
+
+/// The item page again with a message beside the form (a mistake: 422; lost
+/// to another reviewer or outside the hours: 409).
+pub fn redisplay<T: askama::Template>(status: StatusCode, page: &T) -> WebResult<Response> {
+    Ok((status, super::error::render(page)?).into_response())
+}
+
+/// After a decision: the next item of the queue, or the queue when it is empty.
+pub fn onward(base: &str, next: Option<i64>) -> Response {
+    let to = next.map_or_else(|| base.to_owned(), |n| format!("{base}/{n}"));
+    (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
 }
 
 /// The previous and next item around `current` in a queue of ids.
