@@ -117,7 +117,7 @@ pub async fn seed(i: &Install, n: usize, state: &str) {
                  VALUES ($1, $2, (SELECT major_code FROM plans WHERE id = $3), 'associate', '2023-06-30', $4)",
             )
             .bind(cid)
-            .bind(format!("664402012210{k:05}"))
+            .bind(format!("66440201231{k:05}0"))
             .bind(plan)
             .bind(aid)
             .execute(&mut *tx)
