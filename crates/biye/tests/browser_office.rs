@@ -1,7 +1,8 @@
 //! The office journeys in a real browser (headless Chromium): every queue
 //! worked as a reviewer works it — the keyboard (J/K, A, R + digit), the
 //! photo queue's bulk approval, the on-site checklist, the final review, the
-//! export and 报送, the administrator adding on-site hours — from the
+//! export and 报送, prior education, a record correction at both levels, the
+//! administrator adding on-site hours — from the
 //! applications of the demo batch to its registered graduates. Screenshots
 //! of each page are kept in `$CARGO_TARGET_TMPDIR/screenshots/office-*.png`.
 
@@ -189,12 +190,53 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
         .await;
     b.wait_for_text("认证方式").await;
     b.keys("r1").await;
-    b.wait_for_text("前置学历查验").await;
-    let p = biye::db::prior::get(app.db.pool(), cid)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(p.status, "rejected");
+    // The page after the decision reads much like the one before: wait for the row.
+    let mut status = String::new();
+    for _ in 0..100 {
+        let p = biye::db::prior::get(app.db.pool(), cid).await.unwrap();
+        status = p.map(|p| p.status).unwrap_or_default();
+        if status != "registered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "rejected");
+    // A record correction: the city (A), then the province (A) changes the record.
+    let (cid, c) =
+        biye::db::candidates::get_by_admission_no(app.db.pool(), &served.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let correction = biye::db::corrections::file(
+        &mut conn,
+        cid,
+        biye::domain::correction::Field::Name,
+        &c.name,
+        "欧阳新名",
+        "2023-04-01T01:00:00Z",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    drop(conn);
+    sign_in(&b, &base, "sg0201").await;
+    b.click("a[href='/staff/corrections']").await;
+    b.wait_for_text("考籍信息更正审核（市考办）").await;
+    b.goto(&format!("{base}/staff/corrections/{correction}"))
+        .await;
+    b.wait_for_text("欧阳新名").await;
+    b.screenshot("office-12-correction-item-1280").await;
+    b.keys("a").await;
+    b.wait_for_text("没有待处理的事项").await;
+    sign_in(&b, &base, "gdsk").await;
+    b.goto(&format!("{base}/staff/corrections/{correction}"))
+        .await;
+    b.wait_for_text("市考办已通过，待省考办审核").await;
+    b.keys("a").await;
+    b.wait_for_text("没有待处理的事项").await;
+    assert_eq!(common::profile(&app, &served).await.name, "欧阳新名");
+
     // The dashboard at a phone's width.
     b.goto(&format!("{base}/staff")).await;
     b.window(375, 812).await;
