@@ -151,6 +151,17 @@ async fn from_on_site_review_to_the_graduates_export() {
                 format!("/staff/onsite/{id}").as_str()
             )
         );
+        // Not found, and found but handled elsewhere, are told apart.
+        let (_, _, page) = app.get("/staff/onsite?q=000000000000").await;
+        assert!(
+            page.contains("没有找到该准考证号或身份证号的毕业申请"),
+            "{page}"
+        );
+        staff(&mut app, "lc0202").await;
+        let (s, _, page) = app.get(&format!("/staff/onsite?q={passing}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("办理地点不是您所在的考办"), "{page}");
+        staff(&mut app, "sg0201").await;
         let path = format!("/staff/onsite/{id}");
         let (_, _, page) = app.get(&path).await;
         assert!(

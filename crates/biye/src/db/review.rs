@@ -119,14 +119,14 @@ pub async fn last_actor(
 
 /// Applications (of a batch, or of every batch when `batch` is empty) whose
 /// candidate has this admission or ID number (an ID number may have several
-/// admission numbers), newest first.
+/// admission numbers), newest first, with the office handling each.
 pub async fn find_in_batch(
     pool: &AnyPool,
     batch: &str,
     number: &str,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query(
-        "SELECT a.id FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
+        "SELECT a.id, a.office_code FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
          WHERE ($1 = '' OR a.batch_code = $1) AND (c.admission_no = $2 OR c.id_no = $2) ORDER BY a.id DESC",
     )
     .bind(batch)
@@ -134,7 +134,7 @@ pub async fn find_in_batch(
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| r.try_get("id"))
+    .map(|r| Ok((r.try_get("id")?, r.try_get("office_code")?)))
     .collect()
 }
 

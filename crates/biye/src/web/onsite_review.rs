@@ -73,18 +73,20 @@ async fn queue(
     let q = s.q.trim().to_ascii_uppercase();
     if !q.is_empty() {
         let found = db::review::find_in_batch(state.db.pool(), "", &q).await?;
-        if let Some(id) = found.first() {
+        if let Some((id, _)) = found.iter().find(|(_, o)| *o == office) {
             return Ok((
                 StatusCode::SEE_OTHER,
                 [(LOCATION, format!("/staff/onsite/{id}"))],
             )
                 .into_response());
         }
+        let message = if found.is_empty() {
+            "没有找到该准考证号或身份证号的毕业申请，请核对后重试。"
+        } else {
+            "该考生的办理地点不是您所在的考办，请让考生到所选办理地点提交材料。"
+        };
         let mut t = table(&state, &office, review::PAGE).await?;
-        t.note = format!(
-            "<p class=\"alert\" role=\"alert\">没有找到该准考证号或身份证号的毕业申请，请核对后重试。</p>{}",
-            t.note
-        );
+        t.note = format!("<p class=\"alert\" role=\"alert\">{message}</p>{}", t.note);
         return t.page(csrf);
     }
     table(&state, &office, review::PAGE).await?.page(csrf)
