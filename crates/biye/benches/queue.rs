@@ -1,7 +1,8 @@
-//! A review queue page as the city office opens it: `GET /staff/photos` with
-//! 50 items waiting (of 2,000 in the office), each with its thumbnail, through
-//! the real router on SQLite, signed in. Target (issue 10): ≤ 50 ms server
-//! time for the page with its 50 thumbnails.
+//! Pages through the real router on SQLite, signed in. A review queue page as
+//! the city office opens it: `GET /staff/photos` with 50 items waiting (of
+//! 2,000 in the office), each with its thumbnail. Target (issue 10): ≤ 50 ms
+//! server time for the page with its 50 thumbnails. And a candidate's
+//! `GET /me/prediction` (the final day's second most frequent page).
 //!
 //! Run: `cargo bench --workspace --bench queue`.
 
@@ -46,6 +47,20 @@ fn bench(c: &mut Criterion) {
                     support::get(&router, &session, t).await;
                 }
             })
+        })
+    });
+    g.finish();
+    let candidate = rt.block_on(support::sign_in_candidate(&install, "020118100001"));
+    let mut g = c.benchmark_group("candidate pages");
+    g.sample_size(30);
+    g.bench_function("prediction page", |b| {
+        b.iter(|| rt.block_on(support::get(&router, &candidate, "/me/prediction")))
+    });
+    // The same page loading and compiling every plan, as before the cache.
+    g.bench_function("prediction page, plans loaded per request", |b| {
+        b.iter(|| {
+            install.state.plans.forget();
+            rt.block_on(support::get(&router, &candidate, "/me/prediction"))
         })
     });
     g.finish();

@@ -197,6 +197,49 @@ pub async fn sign_in(i: &Install, user: &str) -> Session {
     }
 }
 
+/// Signs a candidate in (the candidate login page and form).
+pub async fn sign_in_candidate(i: &Install, admission_no: &str) -> Session {
+    let mut jar = Vec::new();
+    let res = biye::web::router(i.state.clone())
+        .oneshot(Request::get("/login").body(Body::empty()).expect("request"))
+        .await
+        .expect("served");
+    cookies_of(&res, &mut jar);
+    let body = String::from_utf8(
+        res.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+    .expect("utf-8");
+    let marker = "name=\"csrf\" value=\"";
+    let at = body.find(marker).expect("a token") + marker.len();
+    let csrf = &body[at..at + body[at..].find('"').expect("end")];
+    let form = serde_urlencoded::to_string([
+        ("csrf", csrf),
+        ("login", admission_no),
+        ("password", PASSWORD),
+    ])
+    .expect("form");
+    let res = biye::web::router(i.state.clone())
+        .oneshot(
+            Request::post("/login")
+                .header(header::COOKIE, header_of(&jar))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .expect("request"),
+        )
+        .await
+        .expect("served");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed in");
+    cookies_of(&res, &mut jar);
+    Session {
+        cookie: header_of(&jar),
+    }
+}
+
 /// GETs a page on a router built once; returns the body.
 pub async fn get(router: &axum::Router, s: &Session, path: &str) -> bytes::Bytes {
     let res = router

@@ -103,6 +103,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         limits: crate::web::throttle::Limits::new(config.sign_in_per_minute),
         renderer: Arc::new(forms::Renderer::new()?),
         capture_permits: crate::web::capture::Permits::per_core(),
+        plans: Default::default(),
         identity: match &config.identity_service {
             Some(url) => Arc::new(crate::identity::HttpVerifier::new(
                 url.clone(),

@@ -17,6 +17,17 @@ pub async fn get(pool: &AnyPool, id: PlanId) -> Result<Option<Plan>, sqlx::Error
     .transpose()
 }
 
+/// The `app_meta` key whose value changes whenever an import changes a plan
+/// (read by `prediction::PlanCache` to know when to reload).
+pub const GENERATION_KEY: &str = "plans_generation";
+
+/// The plans' generation ("" before any import recorded one).
+pub async fn generation(pool: &AnyPool) -> Result<String, sqlx::Error> {
+    Ok(super::reference::meta(pool, GENERATION_KEY)
+        .await?
+        .unwrap_or_default())
+}
+
 /// Every plan, in key order.
 pub async fn all(pool: &AnyPool) -> Result<Vec<(PlanId, Plan)>, sqlx::Error> {
     let rows = sqlx::query(

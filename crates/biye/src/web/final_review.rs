@@ -21,7 +21,7 @@ use crate::db::decisions::Graduate;
 use crate::domain::audit::{Outcome, Verdict as AuditVerdict};
 use crate::domain::certificate::CertificateNo;
 use crate::domain::{ApplicationEvent as E, ApplicationState as S, BatchCode, OfficeCode};
-use crate::prediction::{self, Plans};
+use crate::prediction;
 
 pub fn area() -> Area {
     Area::new()
@@ -138,7 +138,7 @@ async fn load(
         .await?
         .ok_or(WebError::NotFound)?;
     let ctx = prediction::context(pool, &batch, state.clock.civil_now()).await?;
-    let plans = Plans::load(pool).await.map_err(WebError::internal)?;
+    let plans = state.plans.get(pool).await.map_err(WebError::internal)?;
     let p = prediction::predict(pool, &plans, &ctx, &batch, c.admission_no.as_str())
         .await
         .map_err(WebError::internal)?;

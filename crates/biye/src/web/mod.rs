@@ -63,6 +63,8 @@ pub struct AppState {
     pub identity: Arc<dyn crate::identity::IdentityVerifier>,
     /// Photo processing, at most one per core at a time.
     pub capture_permits: capture::Permits,
+    /// The compiled plans, reloaded when an import changes them.
+    pub plans: crate::prediction::PlanCache,
 }
 
 impl AppState {

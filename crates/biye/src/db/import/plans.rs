@@ -94,5 +94,10 @@ pub(super) async fn write(
         .run(conn, rows)
         .await?;
     }
+    if changed > 0 {
+        // Servers cache the compiled plans; a new generation makes them reload.
+        let generation = format!("{:016x}", rand::random::<u64>());
+        crate::db::reference::set_meta(conn, crate::db::plans::GENERATION_KEY, &generation).await?;
+    }
     Ok(changed)
 }

@@ -6,7 +6,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
 use super::Journey;
-use crate::prediction::{self, Plans};
+use crate::prediction;
 use crate::printing::{self, PrintContext, PrintError};
 use crate::web::error::{WebError, WebResult};
 use crate::web::session::CurrentCandidate;
@@ -28,7 +28,7 @@ pub(super) async fn pdf(
     }
     let pool = state.db.pool();
     let ctx = prediction::context(pool, &j.batch, state.clock.civil_now()).await?;
-    let plans = Plans::load(pool).await.map_err(WebError::internal)?;
+    let plans = state.plans.get(pool).await.map_err(WebError::internal)?;
     let public_url = state.config.public_url();
     let p = PrintContext {
         pool,

@@ -10,7 +10,7 @@ use super::Journey;
 use crate::domain::audit::{Outcome, Verdict};
 use crate::domain::batch::Phase;
 use crate::domain::Level;
-use crate::prediction::{self, Plans, Prediction, PredictionError};
+use crate::prediction::{self, Prediction, PredictionError};
 use crate::web::error::{render, WebError, WebResult};
 use crate::web::session::{CsrfToken, CurrentCandidate};
 use crate::web::AppState;
@@ -19,7 +19,7 @@ use crate::web::AppState;
 pub(super) async fn predict(state: &AppState, j: &Journey) -> WebResult<Prediction> {
     let pool = state.db.pool();
     let ctx = prediction::context(pool, &j.batch, state.clock.civil_now()).await?;
-    let plans = Plans::load(pool).await.map_err(web_error)?;
+    let plans = state.plans.get(pool).await.map_err(web_error)?;
     prediction::predict(
         pool,
         &plans,
