@@ -128,7 +128,7 @@ pub async fn seed(i: &Install, n: usize, state: &str) {
     tx.commit().await.expect("commit");
 }
 
-/// Cookies and CSRF token of a signed-in staff member.
+/// The cookies of a signed-in person.
 pub struct Session {
     pub cookie: String,
 }
@@ -154,14 +154,21 @@ fn header_of(jar: &[(String, String)]) -> String {
         .join("; ")
 }
 
+/// Signs a staff member in with the demo password.
 pub async fn sign_in(i: &Install, user: &str) -> Session {
+    sign_in_at(i, "/staff/login", user).await
+}
+
+/// Signs a candidate in with the demo password.
+pub async fn sign_in_candidate(i: &Install, admission_no: &str) -> Session {
+    sign_in_at(i, "/login", admission_no).await
+}
+
+/// The sign-in form at `path` (staff or candidate), as a browser fills it in.
+async fn sign_in_at(i: &Install, path: &str, login: &str) -> Session {
     let mut jar = Vec::new();
     let res = biye::web::router(i.state.clone())
-        .oneshot(
-            Request::get("/staff/login")
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .oneshot(Request::get(path).body(Body::empty()).expect("request"))
         .await
         .expect("served");
     cookies_of(&res, &mut jar);
@@ -178,54 +185,11 @@ pub async fn sign_in(i: &Install, user: &str) -> Session {
     let at = body.find(marker).expect("a token") + marker.len();
     let csrf = &body[at..at + body[at..].find('"').expect("end")];
     let form =
-        serde_urlencoded::to_string([("csrf", csrf), ("login", user), ("password", PASSWORD)])
+        serde_urlencoded::to_string([("csrf", csrf), ("login", login), ("password", PASSWORD)])
             .expect("form");
     let res = biye::web::router(i.state.clone())
         .oneshot(
-            Request::post("/staff/login")
-                .header(header::COOKIE, header_of(&jar))
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))
-                .expect("request"),
-        )
-        .await
-        .expect("served");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed in");
-    cookies_of(&res, &mut jar);
-    Session {
-        cookie: header_of(&jar),
-    }
-}
-
-/// Signs a candidate in (the candidate login page and form).
-pub async fn sign_in_candidate(i: &Install, admission_no: &str) -> Session {
-    let mut jar = Vec::new();
-    let res = biye::web::router(i.state.clone())
-        .oneshot(Request::get("/login").body(Body::empty()).expect("request"))
-        .await
-        .expect("served");
-    cookies_of(&res, &mut jar);
-    let body = String::from_utf8(
-        res.into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec(),
-    )
-    .expect("utf-8");
-    let marker = "name=\"csrf\" value=\"";
-    let at = body.find(marker).expect("a token") + marker.len();
-    let csrf = &body[at..at + body[at..].find('"').expect("end")];
-    let form = serde_urlencoded::to_string([
-        ("csrf", csrf),
-        ("login", admission_no),
-        ("password", PASSWORD),
-    ])
-    .expect("form");
-    let res = biye::web::router(i.state.clone())
-        .oneshot(
-            Request::post("/login")
+            Request::post(path)
                 .header(header::COOKIE, header_of(&jar))
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(Body::from(form))
