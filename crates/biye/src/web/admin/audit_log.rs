@@ -47,6 +47,35 @@ struct Page {
     limit: i64,
 }
 
+/// What an action means, in Chinese; an application's events by their own
+/// labels. Unknown actions (a future version's) show as stored.
+fn action_label(action: &str) -> String {
+    let known = match action {
+        "import" => "导入数据",
+        "contact_updated" => "考生修改基本信息",
+        "record_confirmed" => "考生确认信息无误",
+        "record_correction_filed" => "考生申请考籍信息更正",
+        "prior_education_registered" => "考生登记前置学历",
+        "password_set" | "password_changed" => "设置或修改密码",
+        "password_reset" => "重置工作人员密码",
+        "staff_created" => "新建工作人员账号",
+        "staff_activated" => "启用工作人员账号",
+        "staff_deactivated" => "停用工作人员账号",
+        "batch_saved" => "保存批次",
+        "onsite_session_added" => "添加现场审核时段",
+        "onsite_session_removed" => "删除现场审核时段",
+        "office_saved" => "修改考办地址与电话",
+        "form_type_saved" => "保存登记表类型",
+        "prior_verified" => "前置学历查验通过",
+        "prior_rejected" => "前置学历查验不通过",
+        "correction_city_approved" => "考籍更正：市考办审核通过",
+        "correction_applied" => "考籍更正：省考办审核通过，已更正",
+        "correction_rejected" => "考籍更正审核不通过",
+        other => return crate::domain::ApplicationEvent::label_of(other),
+    };
+    known.to_owned()
+}
+
 impl Page {
     fn is(&self, entity: &str) -> bool {
         self.entity == entity
@@ -87,7 +116,10 @@ async fn page(
                     "cli" => "命令行".into(),
                     _ => "系统".into(),
                 },
-                action: r.try_get("action")?,
+                action: {
+                    let a: String = r.try_get("action")?;
+                    format!("{}（{a}）", action_label(&a))
+                },
                 entity: r.try_get("entity")?,
                 entity_id: r.try_get("entity_id")?,
                 detail: r.try_get("detail")?,
