@@ -4,7 +4,8 @@
 //! export and 报送, prior education, a record correction at both levels, the
 //! administrator adding on-site hours — from the
 //! applications of the demo batch to its registered graduates. Screenshots
-//! of each page are kept in `$CARGO_TARGET_TMPDIR/screenshots/office-*.png`.
+//! of each page at 375 and 1280 px are kept in
+//! `$CARGO_TARGET_TMPDIR/screenshots/office-*.png`.
 
 #[path = "common/browser.rs"]
 mod browser;
@@ -22,6 +23,18 @@ async fn sign_in(b: &Browser, base: &str, user: &str) {
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
     b.wait_for_url(&format!("{base}/staff")).await;
+}
+
+/// Screenshots of the page at a phone's width and a desktop's; leaves 1280 px.
+async fn both_widths(b: &Browser, name: &str) {
+    for (w, h) in [(375, 812), (1280, 900)] {
+        b.window(w, h).await;
+        let path = b.screenshot(&format!("{name}-{w}")).await;
+        assert!(
+            std::fs::metadata(&path).is_ok_and(|m| m.len() > 1000),
+            "{name}-{w}"
+        );
+    }
 }
 
 async fn state_of(app: &TestApp, admission_no: &str) -> S {
@@ -73,14 +86,14 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     // The city: the dashboard, then ID attachments approved with A.
     sign_in(&b, &base, "sg0201").await;
     b.wait_for_text("毕业申请统计").await;
-    b.screenshot("office-1-dashboard-city-1280").await;
+    both_widths(&b, "office-1-dashboard-city").await;
     b.click("a[href='/staff/identity']").await;
     b.wait_for_text("身份证附件审核（市考办）").await;
-    b.screenshot("office-2-identity-queue-1280").await;
+    both_widths(&b, "office-2-identity-queue").await;
     let hk_app = common::application(&app, &hk).await.unwrap().id;
     b.goto(&format!("{base}/staff/identity/{hk_app}")).await;
     b.wait_for_text("手持身份证").await;
-    b.screenshot("office-3-identity-item-1280").await;
+    both_widths(&b, "office-3-identity-item").await;
     b.keys("a").await;
     b.wait_for_text("没有待处理的事项").await;
     assert_eq!(state_of(&app, &hk).await, S::IdentityProvincialReview);
@@ -89,10 +102,10 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     b.goto(&format!("{base}/staff/photos")).await;
     b.wait_for_text("批量通过自动检查无问题的照片（2 张）")
         .await;
-    b.screenshot("office-4-photo-queue-1280").await;
+    both_widths(&b, "office-4-photo-queue").await;
     b.click("a[href='/staff/photos/bulk']").await;
     b.wait_for_text("将通过").await;
-    b.screenshot("office-5-photo-bulk-1280").await;
+    both_widths(&b, "office-5-photo-bulk").await;
     b.click("form[action='/staff/photos/bulk'] button[type=submit]")
         .await;
     b.wait_for_text("没有待审核的照片").await;
@@ -132,18 +145,26 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     .await;
     b.click(&format!("{form} button[type=submit]")).await;
     b.wait_for_text("2023-06-15 08:00 – 18:00").await;
-    b.screenshot("office-6-admin-batches-1280").await;
+    both_widths(&b, "office-6-admin-batches").await;
+    b.goto(&format!("{base}/admin/staff")).await;
+    b.wait_for_text("新建账号").await;
+    both_widths(&b, "office-6b-admin-staff").await;
+    b.goto(&format!("{base}/admin/audit-log")).await;
+    b.wait_for_text("photo_approved").await;
+    both_widths(&b, "office-6c-admin-audit-log").await;
 
     // On-site review: found by admission number, the checklist ticked.
     sign_in(&b, &base, "sg0201").await;
     b.goto(&format!("{base}/staff/onsite")).await;
+    b.wait_for_text("现场审核（市考办）").await;
+    both_widths(&b, "office-7a-onsite-queue").await;
     b.type_into("input[name=q]", &passing).await;
     b.click("form[action='/staff/onsite'] button[type=submit]")
         .await;
     b.wait_for_text("材料清单").await;
     b.click("input[value=forms]").await;
     b.click("input[value=moral]").await;
-    b.screenshot("office-7-onsite-item-1280").await;
+    both_widths(&b, "office-7-onsite-item").await;
     b.click("button[value=accept]").await;
     b.wait_for_text("现场审核（市考办）").await;
     assert_eq!(state_of(&app, &passing).await, S::OnsiteApproved);
@@ -161,16 +182,17 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     sign_in(&b, &base, "gdsk").await;
     b.click("a[href='/staff/final']").await;
     b.wait_for_text("毕业复核（省考办）").await;
+    both_widths(&b, "office-8a-final-queue").await;
     let passing_app = common::application(&app, &passing).await.unwrap().id;
     b.goto(&format!("{base}/staff/final/{passing_app}")).await;
     b.wait_for_text("符合毕业条件").await;
-    b.screenshot("office-8-final-item-1280").await;
+    both_widths(&b, "office-8-final-item").await;
     b.keys("a").await;
     b.wait_for_text("没有待处理的事项").await;
     assert_eq!(state_of(&app, &passing).await, S::FinalApproved);
     b.goto(&format!("{base}/staff/exports")).await;
     b.wait_for_text("将 1 名标记为已报送").await;
-    b.screenshot("office-9-exports-1280").await;
+    both_widths(&b, "office-9-exports").await;
     b.click("form[action='/staff/exports/graduates/registered'] button")
         .await;
     b.wait_for_text("已将 1 名毕业生标记为已报送电子注册").await;
@@ -179,7 +201,7 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     // Prior education: R then 1 rejects with the first standard reason.
     b.goto(&format!("{base}/staff/prior-education")).await;
     b.wait_for_text("前置学历查验（省考办）").await;
-    b.screenshot("office-10-prior-queue-1280").await;
+    both_widths(&b, "office-10-prior-queue").await;
     let unverified = admission_of(Case::BachelorUnverified);
     let (cid, _) =
         biye::db::candidates::get_by_admission_no(app.db.pool(), &unverified.parse().unwrap())
@@ -223,10 +245,11 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     sign_in(&b, &base, "sg0201").await;
     b.click("a[href='/staff/corrections']").await;
     b.wait_for_text("考籍信息更正审核（市考办）").await;
+    both_widths(&b, "office-12a-correction-queue").await;
     b.goto(&format!("{base}/staff/corrections/{correction}"))
         .await;
     b.wait_for_text("欧阳新名").await;
-    b.screenshot("office-12-correction-item-1280").await;
+    both_widths(&b, "office-12-correction-item").await;
     b.keys("a").await;
     b.wait_for_text("没有待处理的事项").await;
     sign_in(&b, &base, "gdsk").await;
@@ -237,9 +260,7 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     b.wait_for_text("没有待处理的事项").await;
     assert_eq!(common::profile(&app, &served).await.name, "欧阳新名");
 
-    // The dashboard at a phone's width.
     b.goto(&format!("{base}/staff")).await;
-    b.window(375, 812).await;
     b.wait_for_text("毕业申请统计").await;
-    b.screenshot("office-11-dashboard-province-375").await;
+    both_widths(&b, "office-11-dashboard-province").await;
 }

@@ -259,6 +259,26 @@ async fn from_on_site_review_to_the_graduates_export() {
                 && csv.contains(&id_no),
             "{csv}"
         );
+        // A format or batch that does not exist is refused in Chinese.
+        let (s, _, body) = app
+            .get("/staff/exports/graduates?batch=2023H1&format=pdf")
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(body.contains("下载格式应为 csv、xlsx 或 zip"), "{body}");
+        let (s, _, body) = app
+            .get("/staff/exports/graduates?batch=23H1&format=csv")
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(body.contains("批次代码应形如 2023H1"), "{body}");
+        let (s, _, body) = app.get("/staff/final/export?format=doc").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(body.contains("下载格式应为 csv 或 xlsx"), "{body}");
+        let (s, _, list) = app.get("/staff/final/export?format=csv").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            list.starts_with('\u{feff}') && list.contains("准考证号"),
+            "{list}"
+        );
         let (s, _, xlsx) = app
             .get("/staff/exports/graduates?batch=2023H1&format=xlsx")
             .await;
@@ -409,7 +429,8 @@ async fn a_correction_is_decided_by_the_city_then_the_province_and_changes_the_r
         staff(&mut app, "admin").await;
         let (_, _, log) = app.get("/admin/audit-log?entity=record_correction").await;
         assert!(
-            log.contains("correction_applied") && log.contains("省考办审核员"),
+            log.contains("考籍更正：省考办审核通过，已更正（correction_applied）")
+                && log.contains("省考办审核员"),
             "{log}"
         );
     }
@@ -552,5 +573,35 @@ async fn the_administrator_manages_accounts_and_on_site_hours() {
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (_, _, page) = app.get("/admin/batches").await;
         assert!(page.contains("2023 年下半年（2023H2）"));
+        // Form types and office details are checked too.
+        let (s, _, page) = app
+            .post(
+                "/admin/form-types",
+                &[("code", "公开"), ("name", "公开学院")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains("登记表类型代码应为 2–40 位小写字母或下划线"),
+            "{page}"
+        );
+        let (s, _, _) = app
+            .post(
+                "/admin/form-types",
+                &[("code", "open_college"), ("name", "开放学院")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let long = "路".repeat(101);
+        let (s, _, page) = app
+            .post(
+                "/admin/offices/0201",
+                &[("address", long.as_str()), ("phone", "0751")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("地址不超过 100 字"), "{page}");
+        let (_, _, page) = app.get("/admin/batches").await;
+        assert!(page.contains("开放学院（open_college）"), "{page}");
     }
 }
