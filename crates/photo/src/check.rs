@@ -7,6 +7,7 @@ use crate::container::{self, Format};
 use crate::decode::{self, DecodeError, Want};
 use crate::face::{self, Face, Models};
 use crate::measure::{self, segment, Scene};
+use crate::raster::Rgb as Raster;
 use crate::report::{Code, Finding, Measurements, Report};
 use crate::spec::PhotoSpec;
 use crate::Stage;
@@ -16,9 +17,11 @@ use crate::Stage;
 pub(crate) const ANALYSIS_SHORT_SIDE: u32 = 640;
 
 /// A second face counts when it is at least this fraction of the main face's
-/// width and the detector is this sure of it.
+/// width and the detector is this sure of it. On the labelled real portraits
+/// (`tests/real/`) no face-free backdrop scored above 0.61, while blurred or
+/// half-hidden faces behind the candidate scored from 0.52 up.
 const OTHER_FACE_SIZE: f32 = 0.3;
-const OTHER_FACE_SCORE: f32 = 0.75;
+const OTHER_FACE_SCORE: f32 = 0.62;
 
 pub struct Input<'a> {
     pub bytes: &'a [u8],
@@ -130,7 +133,9 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
         return (finish(findings, m), Some(analysed));
     };
     findings.push(Finding::new(Code::FaceNone, "检测到人脸").text("1 张"));
-    findings.push(other_faces(&analysis.detections, &face));
+    let mut others = analysis.detections.clone();
+    others.extend(backdrop_detections(models, &analysed.img, &face.detection));
+    findings.push(other_faces(&others, &face));
 
     let to_frame = spec.frame_scale(analysed.img.width);
     let seg = segment::segment(&analysed.img, head_box(&face));
@@ -169,13 +174,82 @@ pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
     )
 }
 
+/// Most squares of backdrop looked at again for other faces.
+const BACKDROP_SQUARES: usize = 12;
+
+/// The whole-image detection sees the image at 128 pixels across, where a
+/// blurred face behind the candidate's shoulder is a few pixels and is lost.
+/// The backdrop beside the head is looked at again in squares a little larger
+/// than the candidate's face, each at the detector's full resolution.
+fn backdrop_detections(
+    models: &Models,
+    img: &Raster,
+    main: &face::Detection,
+) -> Vec<face::Detection> {
+    let w = main.width();
+    let side = (1.3 * w).max(24.0);
+    let step = 0.75 * side;
+    let margin = 0.2 * w;
+    let bottom = (main.bbox[3] + 0.5 * w).min(img.height as f32);
+    let mut squares = Vec::new();
+    for (from, to) in [
+        (0.0, main.bbox[0] - margin),
+        (main.bbox[2] + margin, img.width as f32),
+    ] {
+        if to - from < 0.35 * w {
+            continue;
+        }
+        let mut x = from + side / 2.0;
+        loop {
+            let cx = x
+                .min(to - side / 2.0)
+                .max(from + (to - from).min(side) / 2.0);
+            let mut y = side / 2.0;
+            while y - side / 2.0 < bottom {
+                squares.push((cx, y, side));
+                y += step;
+            }
+            if x + side / 2.0 >= to {
+                break;
+            }
+            x += step;
+        }
+    }
+    squares.truncate(BACKDROP_SQUARES);
+    squares
+        .into_iter()
+        .filter_map(|sq| face::detector::detect_in(models, img, sq).ok())
+        .flatten()
+        // Half of the candidate's own face seen at a square's edge is not another person.
+        .filter(|d| {
+            let (cx, cy) = ((d.bbox[0] + d.bbox[2]) / 2.0, (d.bbox[1] + d.bbox[3]) / 2.0);
+            !(cx > main.bbox[0] - margin
+                && cx < main.bbox[2] + margin
+                && cy > main.bbox[1] - margin
+                && cy < main.bbox[3] + margin)
+        })
+        .collect()
+}
+
 fn other_faces(all: &[face::Detection], main: &Face) -> Finding {
     let main_w = main.detection.width();
-    let others = all
+    let mut counted: Vec<&face::Detection> = Vec::new();
+    for d in all
         .iter()
         .filter(|d| d.score >= OTHER_FACE_SCORE && d.width() >= OTHER_FACE_SIZE * main_w)
-        .count()
-        .saturating_sub(1);
+    {
+        // The same face found by the whole-image pass and by a backdrop square counts once.
+        let centre =
+            |d: &face::Detection| ((d.bbox[0] + d.bbox[2]) / 2.0, (d.bbox[1] + d.bbox[3]) / 2.0);
+        let (cx, cy) = centre(d);
+        if !counted
+            .iter()
+            .any(|c| cx > c.bbox[0] && cx < c.bbox[2] && cy > c.bbox[1] && cy < c.bbox[3])
+        {
+            counted.push(d);
+        }
+    }
+    let others = counted.len().saturating_sub(1);
     Finding::new(Code::FaceMultiple, "只有本人一张人脸")
         .measured((others + 1) as f32, format!("{} 张人脸", others + 1))
         .limit("1 张")

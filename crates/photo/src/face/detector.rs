@@ -63,7 +63,6 @@ pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> 
     let long = img.width.max(img.height);
     let factor = (long / (SIDE as u32 * 2)).max(1);
     let small = img.reduce(factor);
-    let f = factor as f32;
     let side = small.width.max(small.height) as f32;
     let letterbox = Roi {
         cx: small.width as f32 / 2.0,
@@ -71,7 +70,35 @@ pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> 
         side,
         rotation: 0.0,
     };
-    let input = letterbox.tensor(&small, SIDE, (-1.0, 1.0), false)?;
+    detect_roi(models, &small, letterbox, factor as f32)
+}
+
+/// Faces inside one square of the image (centre and side in image pixels),
+/// seen at the detector's full 128-pixel resolution: a finer look than
+/// [`detect`] gives the whole image, for small faces in the background.
+pub fn detect_in(
+    models: &Models,
+    img: &Rgb,
+    (cx, cy, side): (f32, f32, f32),
+) -> Result<Vec<Detection>, ModelError> {
+    let roi = Roi {
+        cx,
+        cy,
+        side,
+        rotation: 0.0,
+    };
+    detect_roi(models, img, roi, 1.0)
+}
+
+/// Runs the detector on `letterbox` of `small`, whose pixels are `f` image pixels.
+fn detect_roi(
+    models: &Models,
+    small: &Rgb,
+    letterbox: Roi,
+    f: f32,
+) -> Result<Vec<Detection>, ModelError> {
+    let side = letterbox.side;
+    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), false)?;
     let out = run(&models.detector, input)?;
     let (boxes, scores) = match out.as_slice() {
         [b, s, ..] => (b, s),

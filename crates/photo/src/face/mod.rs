@@ -96,6 +96,22 @@ fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
     (a.0 - b.0).hypot(a.1 - b.1)
 }
 
+/// In-plane tilt from three lines across the eyes: the outer corners, the
+/// inner corners, and the iris centres. Each alone fails on real faces (an iris
+/// found off-centre in a small or shadowed eye, a corner lost under glasses), so
+/// the middle of the three is taken: one wrong line cannot move it.
+fn roll(lm: &Landmarks, irises: [(f32, f32); 2]) -> f32 {
+    let angle = |a: (f32, f32), b: (f32, f32)| (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
+    let p = |i: usize| (lm.mesh[i].x, lm.mesh[i].y);
+    let mut lines = [
+        angle(p(idx::EYE_L.0), p(idx::EYE_R.1)),
+        angle(p(idx::EYE_L.1), p(idx::EYE_R.0)),
+        angle(irises[0], irises[1]),
+    ];
+    lines.sort_by(f32::total_cmp);
+    lines[1]
+}
+
 fn measure(img: &Rgb, detection: Detection, lm: Landmarks) -> Face {
     let p = |i: usize| (lm.mesh[i].x, lm.mesh[i].y);
     let eyes = [
@@ -125,9 +141,7 @@ fn measure(img: &Rgb, detection: Detection, lm: Landmarks) -> Face {
         centre_x: (cheeks[0].0 + cheeks[1].0) / 2.0,
         chin: p(idx::CHIN),
         forehead: p(idx::FOREHEAD),
-        roll: (centres[1].1 - centres[0].1)
-            .atan2(centres[1].0 - centres[0].0)
-            .to_degrees(),
+        roll: roll(&lm, centres),
         yaw: (cr.z - cl.z).atan2(cr.x - cl.x).to_degrees(),
         pitch: (ch.z - fh.z).atan2(ch.y - fh.y).to_degrees() - PITCH_NEUTRAL,
         eye_opening: opening(idx::LIDS_L).min(opening(idx::LIDS_R)),
