@@ -14,6 +14,8 @@ pub enum ConfigError {
     TimeZone(String, String),
     #[error("无法读取签名密钥文件 {0}：{1}")]
     SecretFile(String, std::io::Error),
+    #[error("BIYE_PHOTO_BACKGROUND_REPLACEMENT 只能是 white、light-blue、light-grey 或 off，不能是“{0}”")]
+    PhotoBackground(String),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -115,6 +117,12 @@ pub struct Config {
     /// Certificate numbers: the check digit's rule, `luhn` or `fixed:N` (not published).
     #[arg(long, env = "BIYE_CERTIFICATE_CHECK", default_value = "luhn")]
     pub certificate_check: String,
+
+    /// Phone captures failing only on their backdrop get a new one behind the
+    /// person, where the outline is sure: `white`, `light-blue`, `light-grey`
+    /// or `off`. Reviewers see the original beside the result.
+    #[arg(long, env = "BIYE_PHOTO_BACKGROUND_REPLACEMENT", default_value = "white")]
+    pub photo_background_replacement: String,
 }
 
 /// The S3 client's settings, under the names every S3 tool uses.
@@ -167,6 +175,17 @@ impl Config {
             year_base: self.certificate_year_base,
             check: crate::domain::certificate::CheckRule::parse(&self.certificate_check)?,
         })
+    }
+
+    /// The photo standard with this installation's background policy.
+    pub fn photo_spec(&self) -> Result<photo::PhotoSpec, ConfigError> {
+        let spec = photo::PhotoSpec::certificate();
+        match self.photo_background_replacement.as_str() {
+            "off" => Ok(spec),
+            setting => spec
+                .with_replacement_setting(setting)
+                .ok_or_else(|| ConfigError::PhotoBackground(setting.to_string())),
+        }
     }
 
     pub fn public_url(&self) -> url::Url {

@@ -191,3 +191,32 @@ async fn photos_with_nothing_found_are_approved_in_bulk_after_confirmation() {
         assert_eq!(application(&app, &passing).await.state, S::PhotoApproved);
     }
 }
+
+#[tokio::test]
+async fn a_capture_in_front_of_a_warm_wall_gets_a_white_backdrop_the_reviewer_sees() {
+    let passing = admission_of(Case::Passing);
+    // A living-room wall under warm light: fails on the backdrop alone.
+    let shot = photo::bench::phone_capture_on_wall([214, 186, 140]).expect("the capture");
+    for mut app in demo_apps().await {
+        common::applied(&mut app, &passing).await;
+        app.get("/me/photo").await;
+        let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
+        let link = common::capture_link(&page);
+        let (s, _, _) = app
+            .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{}", app.backend);
+        let (_, _, result) = app.get(&link).await;
+        assert!(!result.contains("背景偏黄"), "{result}");
+        let (s, _, _) = app.post(&format!("{link}/accept"), &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+
+        app.forget_cookies();
+        app.sign_in_staff("sg0201").await;
+        let a = application(&app, &passing).await;
+        let (_, _, item) = app.get(&format!("/staff/photos/{}", a.id)).await;
+        assert!(item.contains("已自动替换背景"), "{item}");
+        assert!(item.contains("背景替换为白色"), "{item}");
+        assert!(item.contains("/original.jpg"));
+    }
+}

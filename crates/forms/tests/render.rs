@@ -347,7 +347,18 @@ fn difference(a: &[u8], b: &[u8]) -> f64 {
 
 fn grey_png(path: &Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(path).expect("png exists"),
+        std::fs::File::open(path).unwrap_or_else(|e| {
+            // Name what pdftoppm did write: its page-number width depends on the page count.
+            let written: Vec<_> = path
+                .parent()
+                .and_then(|d| std::fs::read_dir(d).ok())
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            panic!("{}: {e}; the directory holds {written:?}", path.display())
+        }),
     ));
     let mut reader = decoder.read_info().expect("png header");
     let mut buf = vec![0; reader.output_buffer_size().expect("size")];

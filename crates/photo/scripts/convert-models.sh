@@ -40,7 +40,42 @@ for name, side in [("face_detection_short_range", 128), ("face_landmark", 192)]:
             sys.exit(f"{name}: converted model differs from the committed one")
     print(f"{name}: converted model computes the same as models/{name}.onnx")
 PY
+
+# The selfie segmenter (background replacement) ships only in the mediapipe
+# wheel. tflite2onnx lacks its HARD_SWISH, so tf2onnx converts it (with
+# TensorFlow, from PyPI), and scripts/selfie_surgery.py replaces the one
+# MediaPipe custom operator tf2onnx leaves (a transposed convolution with bias)
+# by ONNX ConvTranspose.
+pip install -q tensorflow-cpu==2.21.0 tf2onnx==1.17.0 'protobuf>=6.31.1'
+pip download -q --no-deps --only-binary=:all: --platform manylinux_2_17_x86_64 \
+    --python-version 3.11 -d "$work" mediapipe==0.10.14
+python3 - "$work"/mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl <<'PY'
+import hashlib, sys
+expected = "a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4"
+got = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+sys.exit(0 if got == expected else f"unexpected wheel: {got}")
+PY
+unzip -q -o "$work"/mediapipe-0.10.14-*.whl 'mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite' -d "$work/mp"
+python3 -m tf2onnx.convert --opset 14 \
+    --tflite "$work/mp/mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite" \
+    --output "$work/selfie_raw.onnx" >/dev/null 2>&1
+python3 "$here/scripts/selfie_surgery.py" "$work/selfie_raw.onnx" "$work/selfie_segmentation.onnx"
+python3 - "$work" "$here/models" <<'PY'
+import sys, numpy as np, onnx
+from onnx.reference import ReferenceEvaluator
+new_dir, old_dir = sys.argv[1], sys.argv[2]
+x = np.random.default_rng(2026).random((1, 256, 256, 3), dtype=np.float32)
+outs = []
+for d in (new_dir, old_dir):
+    model = onnx.load(f"{d}/selfie_segmentation.onnx")
+    outs.append(ReferenceEvaluator(model).run(None, {model.graph.input[0].name: x})[0])
+if not np.allclose(outs[0], outs[1], atol=1e-4):
+    sys.exit("selfie_segmentation: converted model differs from the committed one")
+print("selfie_segmentation: converted model computes the same as models/selfie_segmentation.onnx")
+PY
+
 if [ "${1:-}" = "--write" ]; then
-    cp "$work"/face_detection_short_range.onnx "$work"/face_landmark.onnx "$here/models/"
+    cp "$work"/face_detection_short_range.onnx "$work"/face_landmark.onnx \
+        "$work"/selfie_segmentation.onnx "$here/models/"
     echo "models/ replaced"
 fi

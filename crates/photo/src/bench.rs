@@ -42,7 +42,27 @@ pub fn inputs(engine: &Engine, spec: &PhotoSpec) -> Result<Vec<BenchInput>, Stri
 /// A 12 MP portrait-orientation phone shot: the sample enlarged on a plain
 /// backdrop with sensor-like noise, stored landscape with EXIF orientation 6.
 pub fn phone_capture() -> Result<Vec<u8>, String> {
-    let src = decode::decode(
+    enlarge(portrait()?)
+}
+
+/// The same shot taken in front of a warm wall (`wall`), as a home capture
+/// comes out: it fails on the backdrop alone, which replacement repairs. The
+/// person is cut from the sample's studio backdrop by the segmenter's matte.
+pub fn phone_capture_on_wall(wall: [u8; 3]) -> Result<Vec<u8>, String> {
+    let src = portrait()?;
+    let models = crate::face::Models::load().map_err(|e| e.to_string())?;
+    let alpha = crate::replace::matte(&models, &src).map_err(|e| e.to_string())?;
+    let w = src.width as usize;
+    let moved = Rgb::from_fn(src.width, src.height, |x, y| {
+        let a = alpha[y as usize * w + x as usize];
+        let p = src.at(x, y);
+        std::array::from_fn(|c| (a * f32::from(p[c]) + (1.0 - a) * f32::from(wall[c])).round() as u8)
+    });
+    enlarge(moved)
+}
+
+fn portrait() -> Result<Rgb, String> {
+    Ok(decode::decode(
         PORTRAIT,
         Want {
             min_short_side: 0,
@@ -50,7 +70,10 @@ pub fn phone_capture() -> Result<Vec<u8>, String> {
         },
     )
     .map_err(|e| e.to_string())?
-    .image;
+    .image)
+}
+
+fn enlarge(src: Rgb) -> Result<Vec<u8>, String> {
     let (w, h) = (3000u32, 4000u32);
     let k = 4.2f32;
     let (pw, ph) = (src.width as f32 * k, src.height as f32 * k);

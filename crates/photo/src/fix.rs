@@ -15,7 +15,7 @@ use crate::decode::{self, Want};
 use crate::encode::{self, Subsampling};
 use crate::face::{Face, Models};
 use crate::measure::geometry::hair_top;
-use crate::measure::segment::{Label, Segmentation};
+use crate::measure::segment::{self, Label, Segmentation};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding, Outcome, Report};
 use crate::spec::{PhotoSpec, Range};
@@ -51,6 +51,38 @@ pub enum Step {
         subsampling: Subsampling,
         bytes: usize,
     },
+    /// The backdrop replaced by a reference colour, the person untouched.
+    ReplaceBackground {
+        colour: String,
+        rgb: [u8; 3],
+        /// Worst person-to-backdrop contrast around the head (CIE76).
+        edge_contrast: f32,
+    },
+}
+
+impl Step {
+    /// The step in a sentence, for the reviewer and the command line.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Crop { x, y, width, height } => {
+                format!("裁剪：从原图 ({x:.0}, {y:.0}) 起 {width:.0}×{height:.0} 像素")
+            }
+            Step::Scale { factor } => format!("缩放：{factor:.3} 倍"),
+            Step::ExtendCanvas { top, bottom, left, right } => format!(
+                "延展画布（重复边缘的背景或衣物，未改动人像）：上 {top}、下 {bottom}、左 {left}、右 {right} 像素"
+            ),
+            Step::Encode { quality, subsampling, bytes } => {
+                let sub = match subsampling {
+                    Subsampling::S420 => "4:2:0",
+                    Subsampling::S444 => "4:4:4",
+                };
+                format!("编码：基线 JPEG，品质 {quality}，{sub}，300 dpi，{bytes} 字节")
+            }
+            Step::ReplaceBackground { colour, edge_contrast, .. } => format!(
+                "背景替换为{colour}（人像未改动；轮廓处人像与原背景色差 {edge_contrast:.0}）：请对照原始照片核对发丝与肩部边缘"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +105,14 @@ fn repairable(code: Code) -> bool {
     s.starts_with("file.") || s.starts_with("capture.") || s.starts_with("geometry.")
 }
 
+/// Rules about the backdrop alone, which replacing it repairs.
+fn backdrop(code: Code) -> bool {
+    matches!(
+        code,
+        Code::BackgroundColour | Code::BackgroundUniform | Code::BackgroundClutter
+    )
+}
+
 pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fixed, Unfixable> {
     let input = Input {
         bytes,
@@ -89,13 +129,39 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         report: Box::new(report),
         reasons,
     };
-    let (Some(a), true) = (analysed, reasons.is_empty()) else {
+    let replace = spec
+        .fix
+        .replace_background
+        .as_ref()
+        .filter(|_| {
+            // The head's top is found against the backdrop, so a cluttered one
+            // can hide it; it is measured again on the new backdrop below.
+            reasons.iter().any(|f| backdrop(f.code))
+                && reasons.iter().all(|f| backdrop(f.code) || f.code == Code::HeadTop)
+        });
+    let (Some(mut a), true) = (analysed, reasons.is_empty() || replace.is_some()) else {
         return Err(unfixable(reasons, report));
     };
+    let mut replaced = None;
+    if let (Some(colour), Some(face)) = (replace, a.face.as_ref()) {
+        match crate::replace::replace(models, &a.img, face, colour.rgb) {
+            Ok(r) => {
+                a.seg = Some(segment::segment(&r.img, check::head_box(face)));
+                a.img = r.img;
+                replaced = Some(Step::ReplaceBackground {
+                    colour: colour.name.clone(),
+                    rgb: colour.rgb,
+                    edge_contrast: r.edge_contrast,
+                });
+            }
+            Err(why) => return Err(unfixable(vec![refusal(&why)], report)),
+        }
+    }
     let (Some(face), Some(seg)) = (a.face.as_ref(), a.seg.as_ref()) else {
         return Err(unfixable(report.failures().cloned().collect(), report));
     };
-    let Some(top) = hair_top(&a.img, seg, face) else {
+    let top = hair_top(&a.img, seg, face).filter(|&t| replaced.is_none() || t >= 1.0);
+    let Some(top) = top else {
         let why = Finding::new(Code::HeadTop, "头顶距上边沿")
             .text("无法测量")
             .fail("背景不够单一，无法找到头顶，不能自动裁剪：请在浅色纯色墙前重拍");
@@ -106,7 +172,22 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         Ok(l) => l,
         Err(why) => return Err(unfixable(vec![why], report)),
     };
-    render(bytes, spec, &a, layout, garment).map_err(|why| unfixable(vec![why], report))
+    render(bytes, spec, &a, layout, garment, replaced).map_err(|why| unfixable(vec![why], report))
+}
+
+/// The retake advice when the backdrop could not be replaced safely.
+fn refusal(why: &crate::replace::Refusal) -> Finding {
+    use crate::replace::Refusal;
+    let f = Finding::new(Code::BackgroundUniform, "背景可自动替换");
+    match why {
+        Refusal::LowContrast(c) => f.text(format!("轮廓处人像与背景色差 {c:.0}")).fail(
+            "背景不符合要求，且头发或衣服与背景颜色太接近，无法自动换背景：请在与头发、衣服颜色反差明显的浅色纯色墙前重拍",
+        ),
+        Refusal::UnsureEdge(b) => f.text(format!("轮廓不清晰（{:.0}%）", b * 100.0)).fail(
+            "背景不符合要求，且人像轮廓不清晰，无法自动换背景：请在光线均匀处、浅色纯色墙前重拍",
+        ),
+        Refusal::Model(e) => f.text("分析失败").fail(format!("自动换背景失败（{e}）：请在浅色纯色墙前重拍")),
+    }
 }
 
 /// File-level failures that no re-encoding repairs.
@@ -422,10 +503,12 @@ fn render(
     a: &Analysed,
     l: Layout,
     garment: Option<[u8; 3]>,
+    replaced: Option<Step>,
 ) -> Result<Fixed, Finding> {
     let (fw, fh) = (spec.file.width, spec.file.height);
-    // Decode finer when the analysed image would be enlarged noticeably.
-    let (src, unit) = if l.s > REUSE_UPSCALE && a.denominator > 1 {
+    // Decode finer when the analysed image would be enlarged noticeably (not
+    // after a replacement: the finer pixels would bring the old backdrop back).
+    let (src, unit) = if l.s > REUSE_UPSCALE && a.denominator > 1 && replaced.is_none() {
         let want = Want {
             min_short_side: ((a.img.width.min(a.img.height) as f32) * l.s).ceil() as u32,
             max_pixels: spec.capture.max_pixels,
@@ -462,7 +545,8 @@ fn render(
             .fail(format!("{e}：请在光线充足处重拍，减少噪点"))
     })?;
     let original = a.denominator as f32;
-    let mut steps = vec![
+    let mut steps: Vec<Step> = replaced.into_iter().collect();
+    steps.extend([
         Step::Crop {
             x: l.ox * original,
             y: l.oy * original,
@@ -472,7 +556,7 @@ fn render(
         Step::Scale {
             factor: l.s / original,
         },
-    ];
+    ]);
     let e = l.extend;
     if e.0 + e.1 + e.2 + e.3 > 0.5 {
         steps.push(Step::ExtendCanvas {

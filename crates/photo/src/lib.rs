@@ -22,6 +22,7 @@ pub mod decode;
 pub mod encode;
 pub mod face;
 mod fix;
+pub mod replace;
 pub mod measure;
 pub mod raster;
 pub mod report;

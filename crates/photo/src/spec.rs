@@ -27,6 +27,10 @@ impl Range {
     }
 }
 
+/// Setting names (for configuration files and flags) of the reference colours.
+pub const REPLACEMENT_SETTINGS: [(&str, &str); 3] =
+    [("white", "白色"), ("light-blue", "浅蓝色"), ("light-grey", "浅灰色")];
+
 /// A reference background colour of the standard (参考值).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackgroundColour {
@@ -156,6 +160,11 @@ pub struct FixRules {
     pub max_extension: f32,
     /// Target file size window for the encoder search, inside the spec's.
     pub target_bytes: Range,
+    /// The installation's policy: when set, a capture failing only on its
+    /// backdrop gets this colour behind the person (one of the references),
+    /// where the outline is sure. Off in the standard itself.
+    #[serde(default)]
+    pub replace_background: Option<BackgroundColour>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,8 +258,24 @@ impl PhotoSpec {
                 max_upscale: 1.6,
                 max_extension: 0.12,
                 target_bytes: Range::new(24_000.0, 36_000.0),
+                replace_background: None,
             },
         }
+    }
+
+    /// This spec with background replacement by the reference named in a
+    /// setting (`white`, `light-blue` or `light-grey`).
+    pub fn with_replacement_setting(self, setting: &str) -> Option<Self> {
+        let (_, name) = REPLACEMENT_SETTINGS.iter().find(|(s, _)| *s == setting)?;
+        self.with_replacement(name)
+    }
+
+    /// This spec with background replacement by the reference called `name`
+    /// (e.g. “白色”); `None` when there is no such reference.
+    pub fn with_replacement(mut self, name: &str) -> Option<Self> {
+        let colour = self.background.references.iter().find(|c| c.name == name)?.clone();
+        self.fix.replace_background = Some(colour);
+        Some(self)
     }
 
     /// Pixels of the final frame per pixel of an image `width` wide.

@@ -39,6 +39,7 @@ pub async fn install(candidates: usize) -> Install {
         sign_in_per_minute: 1_000_000,
         certificate_year_base: 2001,
         certificate_check: "luhn".into(),
+        photo_background_replacement: "white".into(),
     };
     let db = biye::cli::open_db(&config).await.expect("database");
     let state = biye::cli::serve::build_state(&config, db.clone())

@@ -30,7 +30,13 @@ pub enum Command {
         capture: bool,
     },
     /// Crop, scale and re-encode a capture into the delivered 480×640 JPEG, then check it.
-    Fix { input: PathBuf, output: PathBuf },
+    Fix {
+        input: PathBuf,
+        output: PathBuf,
+        /// Replace a failing backdrop by this reference colour: white, light-blue or light-grey.
+        #[arg(long, value_parser = ["white", "light-blue", "light-grey"])]
+        replace_background: Option<String>,
+    },
     /// Median milliseconds of decode, check and fix on a 480×640 and a 12 MP JPEG.
     Bench {
         /// Runs per measurement.
@@ -48,7 +54,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             json,
             capture,
         } => check(&engine, &spec, &files, json, capture),
-        Command::Fix { input, output } => fix(&engine, &spec, &input, &output),
+        Command::Fix {
+            input,
+            output,
+            replace_background,
+        } => {
+            let spec = match replace_background.as_deref() {
+                None => spec,
+                Some(setting) => spec
+                    .with_replacement_setting(setting)
+                    .ok_or_else(|| anyhow::anyhow!("没有参考背景色“{setting}”"))?,
+            };
+            fix(&engine, &spec, &input, &output)
+        }
         Command::Bench { iterations } => bench(&engine, &spec, iterations),
     }
 }
@@ -147,7 +165,7 @@ fn fix(
                 .with_context(|| format!("无法写入 {}", output.display()))?;
             println!("已生成 {}：", output.display());
             for step in &fixed.steps {
-                println!("  {}", describe(step));
+                println!("  {}", step.describe());
             }
             let report = engine.check(&fixed.jpeg, spec);
             print_report(&output.display().to_string(), &report);
@@ -163,25 +181,6 @@ fn fix(
                 eprintln!("  {advice}");
             }
             Ok(ExitCode::FAILURE)
-        }
-    }
-}
-
-fn describe(step: &photo::Step) -> String {
-    match step {
-        photo::Step::Crop { x, y, width, height } => {
-            format!("裁剪：从原图 ({x:.0}, {y:.0}) 起 {width:.0}×{height:.0} 像素")
-        }
-        photo::Step::Scale { factor } => format!("缩放：{factor:.3} 倍"),
-        photo::Step::ExtendCanvas { top, bottom, left, right } => format!(
-            "延展画布（重复边缘的背景或衣物，未改动人像）：上 {top}、下 {bottom}、左 {left}、右 {right} 像素"
-        ),
-        photo::Step::Encode { quality, subsampling, bytes } => {
-            let sub = match subsampling {
-                photo::encode::Subsampling::S420 => "4:2:0",
-                photo::encode::Subsampling::S444 => "4:4:4",
-            };
-            format!("编码：基线 JPEG，品质 {quality}，{sub}，300 dpi，{bytes} 字节")
         }
     }
 }

@@ -82,6 +82,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
     let storage = Storage::open(&config.object_store_url, &config.s3)?;
     // A bad certificate rule is refused at start, not at the first final review.
     config.certificate_layout()?;
+    config.photo_spec()?;
     let clock = clock(config, &db).await?;
     let keys = keyring(config, &db).await?;
     let sms: Arc<dyn SmsSender> = match &config.sms_gateway {

@@ -239,7 +239,7 @@ async fn upload(
             serde_json::json!({ "error": e }),
         ));
     }
-    let spec = photo::PhotoSpec::certificate();
+    let spec = state.config.photo_spec().map_err(WebError::internal)?;
     let bytes = match read_photo(&mut multipart, spec.capture.max_bytes).await {
         Ok(b) => b,
         Err(e) => {

@@ -151,7 +151,10 @@ struct ItemPage {
     photo: i64,
     overlay: String,
     findings: Vec<Shown>,
-    steps: usize,
+    /// What the fixer did, in Chinese, in order.
+    steps: Vec<String>,
+    /// The backdrop was replaced: the reviewer must compare with the original.
+    replaced: bool,
     attempts: Vec<i64>,
     reasons: Vec<(usize, &'static str, &'static str)>,
     prev: Option<i64>,
@@ -249,7 +252,15 @@ async fn item_page(
         photo: p.id,
         overlay: outcome.as_ref().map(overlay).unwrap_or_default(),
         findings,
-        steps: outcome.as_ref().map_or(0, |o| o.steps.len()),
+        steps: outcome
+            .as_ref()
+            .map(|o| o.steps.iter().map(photo::Step::describe).collect())
+            .unwrap_or_default(),
+        replaced: outcome.as_ref().is_some_and(|o| {
+            o.steps
+                .iter()
+                .any(|s| matches!(s, photo::Step::ReplaceBackground { .. }))
+        }),
         attempts: db::review::photo_ids(state.db.pool(), application).await?,
         reasons: review::keyed(REASONS),
         prev,

@@ -130,6 +130,7 @@ pub fn config(database_url: String, dir: &std::path::Path) -> Config {
         sign_in_per_minute: 10_000,
         certificate_year_base: 2001,
         certificate_check: "luhn".into(),
+        photo_background_replacement: "white".into(),
     }
 }
 

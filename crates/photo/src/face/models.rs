@@ -11,6 +11,7 @@ type Plan = Arc<TypedRunnableModel>;
 
 static DETECTOR: &[u8] = include_bytes!("../../models/face_detection_short_range.onnx");
 static MESH: &[u8] = include_bytes!("../../models/face_landmark.onnx");
+static SEGMENTER: &[u8] = include_bytes!("../../models/selfie_segmentation.onnx");
 
 #[derive(Debug, thiserror::Error)]
 #[error("人脸模型加载失败：{0}")]
@@ -28,6 +29,8 @@ impl ModelError {
 pub struct Models {
     pub(crate) detector: Plan,
     pub(crate) mesh: Plan,
+    /// Person probability per pixel, for background replacement.
+    pub(crate) segmenter: Plan,
 }
 
 impl std::fmt::Debug for Models {
@@ -36,12 +39,12 @@ impl std::fmt::Debug for Models {
     }
 }
 
-fn load(bytes: &[u8], side: usize) -> Result<Plan, ModelError> {
+fn load(bytes: &[u8], shape: [usize; 4]) -> Result<Plan, ModelError> {
     let e = |e: TractError| ModelError(format!("{e:#}"));
     tract_onnx::onnx()
         .model_for_read(&mut &bytes[..])
         .map_err(e)?
-        .with_input_fact(0, f32::fact([1, 3, side, side]).into())
+        .with_input_fact(0, f32::fact(shape).into())
         .map_err(e)?
         .into_optimized()
         .map_err(e)?
@@ -52,8 +55,10 @@ fn load(bytes: &[u8], side: usize) -> Result<Plan, ModelError> {
 impl Models {
     pub fn load() -> Result<Models, ModelError> {
         Ok(Models {
-            detector: load(DETECTOR, 128)?,
-            mesh: load(MESH, 192)?,
+            detector: load(DETECTOR, [1, 3, 128, 128])?,
+            mesh: load(MESH, [1, 3, 192, 192])?,
+            // Converted by tf2onnx, which keeps TFLite's channels-last layout.
+            segmenter: load(SEGMENTER, [1, 256, 256, 3])?,
         })
     }
 }
