@@ -121,7 +121,11 @@ pub struct Config {
     /// Phone captures failing only on their backdrop get a new one behind the
     /// person, where the outline is sure: `white`, `light-blue`, `light-grey`
     /// or `off`. Reviewers see the original beside the result.
-    #[arg(long, env = "BIYE_PHOTO_BACKGROUND_REPLACEMENT", default_value = "white")]
+    #[arg(
+        long,
+        env = "BIYE_PHOTO_BACKGROUND_REPLACEMENT",
+        default_value = "white"
+    )]
     pub photo_background_replacement: String,
 }
 

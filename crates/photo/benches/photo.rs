@@ -1,6 +1,7 @@
 //! Criterion benchmarks of check and fix on the 480×640 delivered JPEG and the
 //! 12 MP phone JPEG, with decoding alone as the floor. The same inputs as
-//! `biye photo bench`. Run on one core for the targets' conditions:
+//! `biye photo bench`, and a 12 MP shot in front of a warm wall fixed with
+//! background replacement. Run on one core for the targets' conditions:
 //!
 //! ```sh
 //! taskset -c 0 cargo bench --workspace --bench photo
@@ -40,6 +41,17 @@ fn benches(c: &mut Criterion) {
             b.iter(|| engine.fix(&input.bytes, &spec).ok())
         });
     }
+    // Background replacement's cost: the same 12 MP shot in front of a warm
+    // wall, fixed with replacement on (compare with 12mp/fix).
+    let wall = photo::bench::phone_capture_on_wall([214, 186, 140]).expect("wall capture");
+    let replacing = spec.clone().with_replacement("白色").expect("白色");
+    assert!(
+        engine.fix(&wall, &replacing).is_ok(),
+        "the wall capture must be fixed by replacement, or this measures a refusal"
+    );
+    group.bench_function("12mp-warm-wall/fix-replacing", |b| {
+        b.iter(|| engine.fix(&wall, &replacing).ok())
+    });
     group.finish();
 }
 

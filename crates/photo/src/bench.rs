@@ -56,7 +56,9 @@ pub fn phone_capture_on_wall(wall: [u8; 3]) -> Result<Vec<u8>, String> {
     let moved = Rgb::from_fn(src.width, src.height, |x, y| {
         let a = alpha[y as usize * w + x as usize];
         let p = src.at(x, y);
-        std::array::from_fn(|c| (a * f32::from(p[c]) + (1.0 - a) * f32::from(wall[c])).round() as u8)
+        std::array::from_fn(|c| {
+            (a * f32::from(p[c]) + (1.0 - a) * f32::from(wall[c])).round() as u8
+        })
     });
     enlarge(moved)
 }

@@ -129,16 +129,14 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         report: Box::new(report),
         reasons,
     };
-    let replace = spec
-        .fix
-        .replace_background
-        .as_ref()
-        .filter(|_| {
-            // The head's top is found against the backdrop, so a cluttered one
-            // can hide it; it is measured again on the new backdrop below.
-            reasons.iter().any(|f| backdrop(f.code))
-                && reasons.iter().all(|f| backdrop(f.code) || f.code == Code::HeadTop)
-        });
+    let replace = spec.fix.replace_background.as_ref().filter(|_| {
+        // The head's top is found against the backdrop, so a cluttered one
+        // can hide it; it is measured again on the new backdrop below.
+        reasons.iter().any(|f| backdrop(f.code))
+            && reasons
+                .iter()
+                .all(|f| backdrop(f.code) || f.code == Code::HeadTop)
+    });
     let (Some(mut a), true) = (analysed, reasons.is_empty() || replace.is_some()) else {
         return Err(unfixable(reasons, report));
     };

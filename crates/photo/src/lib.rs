@@ -22,9 +22,9 @@ pub mod decode;
 pub mod encode;
 pub mod face;
 mod fix;
-pub mod replace;
 pub mod measure;
 pub mod raster;
+pub mod replace;
 pub mod report;
 pub mod spec;
 

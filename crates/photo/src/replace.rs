@@ -53,9 +53,43 @@ pub struct Replaced {
     pub edge_band: f32,
 }
 
-pub fn replace(models: &Models, img: &Rgb, face: &Face, colour: [u8; 3]) -> Result<Replaced, Refusal> {
-    let alpha = matte(models, img).map_err(|e| Refusal::Model(e.to_string()))?;
-    let (edge_contrast, edge_band) = judge_edge(img, &alpha, face);
+/// Longest side the matte is worked out at. A 12 MP capture is analysed at
+/// about 750×1000; the delivered frame is 480×640, so a matte at about half
+/// the analysed resolution (375×500) is still close to the frame's own
+/// pixels, and costs a quarter.
+const WORK_LONG_SIDE: u32 = 500;
+
+/// The head, in the pixels of the image the matte is worked out on.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    centre: (f32, f32),
+    width: f32,
+    chin: f32,
+}
+
+impl Head {
+    fn of(face: &Face, factor: u32) -> Head {
+        let f = factor as f32;
+        Head {
+            centre: (face.centre_x / f, (face.forehead.1 + face.chin.1) / 2.0 / f),
+            width: face.face_width / f,
+            chin: face.chin.1 / f,
+        }
+    }
+}
+
+pub fn replace(
+    models: &Models,
+    img: &Rgb,
+    face: &Face,
+    colour: [u8; 3],
+) -> Result<Replaced, Refusal> {
+    // Whole reductions only, and none for an image already this small.
+    let factor = (img.width.max(img.height) / WORK_LONG_SIDE).max(1);
+    let work = img.reduce(factor);
+    let head = Head::of(face, factor);
+    let alpha = matte(models, &work).map_err(|e| Refusal::Model(e.to_string()))?;
+    let (edge_contrast, edge_band) = judge_edge(&work, &alpha, head);
     if edge_contrast < MIN_EDGE_CONTRAST {
         return Err(Refusal::LowContrast(edge_contrast));
     }
@@ -63,7 +97,7 @@ pub fn replace(models: &Models, img: &Rgb, face: &Face, colour: [u8; 3]) -> Resu
         return Err(Refusal::UnsureEdge(edge_band));
     }
     Ok(Replaced {
-        img: composite(img, &alpha, face, colour),
+        img: composite(img, &work, &alpha, head, colour),
         edge_contrast,
         edge_band,
     })
@@ -125,25 +159,43 @@ fn upsample(src: &[f32], sw: usize, sh: usize, w: usize, h: usize) -> Vec<f32> {
     out
 }
 
-/// Mean over the (2r+1)² window around each pixel, clipped at the edges; by
-/// summed-area table, so the cost does not grow with the radius.
+/// Mean over the (2r+1)² window around each pixel, clipped at the edges:
+/// two passes of a running sum (rows, then columns), so the cost does not
+/// grow with the radius.
 pub fn box_mean(v: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
-    let mut sat = vec![0f64; (w + 1) * (h + 1)];
+    let mut rows = vec![0.0f32; w * h];
     for y in 0..h {
-        let mut row = 0f64;
-        for x in 0..w {
-            row += f64::from(v[y * w + x]);
-            sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
-        }
-    }
-    let mut out = vec![0.0; w * h];
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        let line = &v[y * w..(y + 1) * w];
+        let out = &mut rows[y * w..(y + 1) * w];
+        let mut sum: f32 = line[..(r + 1).min(w)].iter().sum();
         for x in 0..w {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let s = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0]
-                + sat[y0 * (w + 1) + x0];
-            out[y * w + x] = (s / ((y1 - y0) * (x1 - x0)) as f64) as f32;
+            out[x] = sum / (x1 - x0) as f32;
+            if x + r + 1 < w {
+                sum += line[x + r + 1];
+            }
+            if x >= r {
+                sum -= line[x - r];
+            }
+        }
+    }
+    let mut out = vec![0.0f32; w * h];
+    let mut sums: Vec<f32> = (0..w)
+        .map(|x| (0..(r + 1).min(h)).map(|y| rows[y * w + x]).sum())
+        .collect();
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        let n = (y1 - y0) as f32;
+        for x in 0..w {
+            out[y * w + x] = sums[x] / n;
+        }
+        if y + r + 1 < h {
+            let add = &rows[(y + r + 1) * w..(y + r + 2) * w];
+            sums.iter_mut().zip(add).for_each(|(s, a)| *s += a);
+        }
+        if y >= r {
+            let sub = &rows[(y - r) * w..(y - r + 1) * w];
+            sums.iter_mut().zip(sub).for_each(|(s, a)| *s -= a);
         }
     }
     out
@@ -173,15 +225,15 @@ fn guided_filter(guide: &[f32], p: &[f32], w: usize, h: usize, r: usize, eps: f3
 /// Around the head (above the chin), in twelve sectors: the colour contrast
 /// between sure person and sure backdrop next to the outline (the worst
 /// sector counts), and the unsure band's mean width.
-fn judge_edge(img: &Rgb, alpha: &[f32], face: &Face) -> (f32, f32) {
+fn judge_edge(img: &Rgb, alpha: &[f32], head: Head) -> (f32, f32) {
     let (w, h) = (img.width as usize, img.height as usize);
-    let ring = ((face.face_width * 0.04) as usize).max(2);
+    let ring = ((head.width * 0.04) as usize).max(2);
     let near = box_mean(alpha, w, h, ring);
-    let centre = (face.centre_x, (face.forehead.1 + face.chin.1) / 2.0);
+    let centre = head.centre;
     let mut inside: [Vec<Lab>; 12] = Default::default();
     let mut outside: [Vec<Lab>; 12] = Default::default();
     let (mut unsure, mut outline) = (0usize, 0usize);
-    let bottom = (face.chin.1.max(0.0) as usize).min(h);
+    let bottom = (head.chin.max(0.0) as usize).min(h);
     for y in 0..bottom {
         for x in 0..w {
             let k = y * w + x;
@@ -196,7 +248,8 @@ fn judge_edge(img: &Rgb, alpha: &[f32], face: &Face) -> (f32, f32) {
                 continue;
             }
             let angle = (y as f32 - centre.1).atan2(x as f32 - centre.0);
-            let sector = (((angle + std::f32::consts::PI) / std::f32::consts::TAU * 12.0) as usize).min(11);
+            let sector =
+                (((angle + std::f32::consts::PI) / std::f32::consts::TAU * 12.0) as usize).min(11);
             if a >= SURE {
                 inside[sector].push(lab(img.at(x as u32, y as u32)));
             } else if a <= 1.0 - SURE {
@@ -219,36 +272,61 @@ fn judge_edge(img: &Rgb, alpha: &[f32], face: &Face) -> (f32, f32) {
         .filter(|(i, o)| i.len() >= enough && o.len() >= enough)
         .map(|(i, o)| delta_e76(mean(i), mean(o)))
         .fold(f32::MAX, f32::min);
-    let band = unsure as f32 / outline.max(1) as f32 / face.face_width.max(1.0);
+    let band = unsure as f32 / outline.max(1) as f32 / head.width.max(1.0);
     (if contrast == f32::MAX { 0.0 } else { contrast }, band)
 }
 
-/// New backdrop behind the person. Each pixel's own colour is first freed of
-/// the old backdrop's share (estimated from sure backdrop nearby), so the
-/// edge takes the new colour instead of keeping a rim of the old.
-fn composite(img: &Rgb, alpha: &[f32], face: &Face, colour: [u8; 3]) -> Rgb {
-    let (w, h) = (img.width as usize, img.height as usize);
-    let r = ((face.face_width * 0.15) as usize).max(4);
-    let backdrop: Vec<f32> = alpha.iter().map(|&a| if a <= 1.0 - SURE { 1.0 } else { 0.0 }).collect();
+/// New backdrop behind the person, at the full resolution of `img`; the
+/// matte and the old backdrop's colour come from `work` (`img` reduced).
+/// Each edge pixel's own colour is first freed of the old backdrop's share
+/// (estimated from sure backdrop nearby), so the edge takes the new colour
+/// instead of keeping a rim of the old.
+fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) -> Rgb {
+    let (w, h) = (work.width as usize, work.height as usize);
+    let r = ((head.width * 0.15) as usize).max(4);
+    let backdrop: Vec<f32> = alpha
+        .iter()
+        .map(|&a| if a <= 1.0 - SURE { 1.0 } else { 0.0 })
+        .collect();
     let weight = box_mean(&backdrop, w, h, r);
-    let mut old = [vec![], vec![], vec![]];
-    for (c, plane) in old.iter_mut().enumerate() {
-        let masked: Vec<f32> = (0..w * h)
-            .map(|k| backdrop[k] * f32::from(img.at((k % w) as u32, (k / w) as u32)[c]))
+    let planes: [Vec<f32>; 3] = std::array::from_fn(|c| {
+        let masked: Vec<f32> = work
+            .data
+            .chunks_exact(3)
+            .zip(&backdrop)
+            .map(|(p, b)| b * f32::from(p[c]))
             .collect();
-        *plane = box_mean(&masked, w, h, r);
-    }
-    let global: [f32; 3] = std::array::from_fn(|c| {
-        let n: f32 = backdrop.iter().sum();
-        let s: f32 = (0..w * h)
-            .map(|k| backdrop[k] * f32::from(img.at((k % w) as u32, (k / w) as u32)[c]))
-            .sum();
-        if n > 0.0 { s / n } else { 255.0 }
+        box_mean(&masked, w, h, r)
     });
+    let n: f32 = backdrop.iter().sum();
+    let global: [f32; 3] = std::array::from_fn(|c| {
+        let s: f32 = work
+            .data
+            .chunks_exact(3)
+            .zip(&backdrop)
+            .map(|(p, b)| b * f32::from(p[c]))
+            .sum();
+        if n > 0.0 {
+            s / n
+        } else {
+            255.0
+        }
+    });
+    let (sx, sy) = (w as f32 / img.width as f32, h as f32 / img.height as f32);
+    let at = |v: &[f32], fx: f32, fy: f32| {
+        let fx = fx.clamp(0.0, (w - 1) as f32);
+        let fy = fy.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (fx as usize, fy as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+        let top = v[y0 * w + x0] * (1.0 - tx) + v[y0 * w + x1] * tx;
+        let bottom = v[y1 * w + x0] * (1.0 - tx) + v[y1 * w + x1] * tx;
+        top * (1.0 - ty) + bottom * ty
+    };
     let new = colour.map(f32::from);
     Rgb::from_fn(img.width, img.height, |x, y| {
-        let k = y as usize * w + x as usize;
-        let a = alpha[k];
+        let (fx, fy) = ((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5);
+        let a = at(alpha, fx, fy);
         if a <= 1.0 - SURE {
             return colour;
         }
@@ -256,11 +334,69 @@ fn composite(img: &Rgb, alpha: &[f32], face: &Face, colour: [u8; 3]) -> Rgb {
         if a >= OPAQUE {
             return p;
         }
-        let out: [u8; 3] = std::array::from_fn(|c| {
-            let b = if weight[k] > 0.01 { old[c][k] / weight[k] } else { global[c] };
+        let k = (fy.round().clamp(0.0, (h - 1) as f32) as usize) * w
+            + fx.round().clamp(0.0, (w - 1) as f32) as usize;
+        std::array::from_fn(|c| {
+            let b = if weight[k] > 0.01 {
+                planes[c][k] / weight[k]
+            } else {
+                global[c]
+            };
             let fg = ((f32::from(p[c]) - (1.0 - a) * b) / a.max(0.1)).clamp(0.0, 255.0);
             (a * fg + (1.0 - a) * new[c]).round().clamp(0.0, 255.0) as u8
-        });
-        out
+        })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::box_mean;
+
+    #[test]
+    fn box_mean_holds_on_a_photo_sized_plane() {
+        let (w, h) = (413, 531);
+        let v: Vec<f32> = (0..w * h).map(|k| ((k * 7919) % 256) as f32).collect();
+        for r in [3, 60] {
+            let got = box_mean(&v, w, h, r);
+            for &(x, y) in &[(0usize, 0usize), (200, 300), (412, 530), (5, 400), (100, 2)] {
+                let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+                let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+                let mut s = 0f64;
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        s += f64::from(v[yy * w + xx]);
+                    }
+                }
+                let want = s / ((x1 - x0) * (y1 - y0)) as f64;
+                assert!(
+                    (f64::from(got[y * w + x]) - want).abs() < 0.05,
+                    "r {r} ({x},{y}): {} vs {want}",
+                    got[y * w + x]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn box_mean_is_the_clipped_window_mean() {
+        let (w, h) = (7, 5);
+        let v: Vec<f32> = (0..w * h).map(|k| ((k * 37) % 11) as f32).collect();
+        for r in [0, 1, 2, 6] {
+            let got = box_mean(&v, w, h, r);
+            for y in 0..h {
+                for x in 0..w {
+                    let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+                    let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+                    let mut s = 0.0;
+                    for yy in y0..y1 {
+                        for xx in x0..x1 {
+                            s += v[yy * w + xx];
+                        }
+                    }
+                    let want = s / ((x1 - x0) * (y1 - y0)) as f32;
+                    assert!((got[y * w + x] - want).abs() < 1e-3, "r {r} at ({x}, {y})");
+                }
+            }
+        }
+    }
 }

@@ -28,8 +28,11 @@ impl Range {
 }
 
 /// Setting names (for configuration files and flags) of the reference colours.
-pub const REPLACEMENT_SETTINGS: [(&str, &str); 3] =
-    [("white", "白色"), ("light-blue", "浅蓝色"), ("light-grey", "浅灰色")];
+pub const REPLACEMENT_SETTINGS: [(&str, &str); 3] = [
+    ("white", "白色"),
+    ("light-blue", "浅蓝色"),
+    ("light-grey", "浅灰色"),
+];
 
 /// A reference background colour of the standard (参考值).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,7 +276,12 @@ impl PhotoSpec {
     /// This spec with background replacement by the reference called `name`
     /// (e.g. “白色”); `None` when there is no such reference.
     pub fn with_replacement(mut self, name: &str) -> Option<Self> {
-        let colour = self.background.references.iter().find(|c| c.name == name)?.clone();
+        let colour = self
+            .background
+            .references
+            .iter()
+            .find(|c| c.name == name)?
+            .clone();
         self.fix.replace_background = Some(colour);
         Some(self)
     }
