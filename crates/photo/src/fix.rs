@@ -158,7 +158,14 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
     let (Some(face), Some(seg)) = (a.face.as_ref(), a.seg.as_ref()) else {
         return Err(unfixable(report.failures().cloned().collect(), report));
     };
-    let top = hair_top(&a.img, seg, face).filter(|&t| replaced.is_none() || t >= 1.0);
+    let top = hair_top(&a.img, seg, face);
+    if replaced.is_some() && top.is_some_and(|t| t < 1.0) {
+        // On the new backdrop the hair reaches the top edge: the head is cut off.
+        let why = Finding::new(Code::HeadTop, "头顶距上边沿")
+            .text("头顶被截掉")
+            .fail("头顶被照片上边缘截掉：请把相机抬高或后退，头顶上方要留出空白");
+        return Err(unfixable(vec![why], report));
+    }
     let Some(top) = top else {
         let why = Finding::new(Code::HeadTop, "头顶距上边沿")
             .text("无法测量")
