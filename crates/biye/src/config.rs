@@ -254,4 +254,23 @@ mod tests {
         let t = T::try_parse_from(["t", "--listen", "0.0.0.0:8080"]).unwrap();
         assert!(!t.c.public_url_is_loopback());
     }
+
+    #[test]
+    fn the_background_policy_names_a_reference_colour_or_is_off() {
+        let spec = |v: &str| {
+            T::try_parse_from(["t", "--photo-background-replacement", v])
+                .unwrap()
+                .c
+                .photo_spec()
+        };
+        let rgb = |v: &str| spec(v).unwrap().fix.replace_background.map(|c| c.rgb);
+        assert_eq!(rgb("white"), Some([255, 255, 255]));
+        assert_eq!(rgb("light-blue"), Some([100, 197, 255]));
+        assert_eq!(rgb("off"), None);
+        let e = spec("green").unwrap_err().to_string();
+        assert!(
+            e.contains("只能是 white、light-blue、light-grey 或 off"),
+            "{e}"
+        );
+    }
 }

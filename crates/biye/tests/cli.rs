@@ -91,6 +91,7 @@ fn help_describes_every_subcommand_and_setting() {
         "BIYE_NOW",
         "BIYE_CERTIFICATE_YEAR_BASE",
         "BIYE_CERTIFICATE_CHECK",
+        "BIYE_PHOTO_BACKGROUND_REPLACEMENT",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
