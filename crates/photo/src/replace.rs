@@ -142,21 +142,25 @@ fn segment(models: &Models, img: &Rgb) -> Result<Vec<f32>, ModelError> {
 }
 
 fn upsample(src: &[f32], sw: usize, sh: usize, w: usize, h: usize) -> Vec<f32> {
-    let mut out = vec![0.0; w * h];
+    let (sx, sy) = (sw as f32 / w as f32, sh as f32 / h as f32);
+    let mut out = Vec::with_capacity(w * h);
     for y in 0..h {
-        let fy = ((y as f32 + 0.5) * sh as f32 / h as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
-        let (y0, ty) = (fy.floor() as usize, fy.fract());
-        let y1 = (y0 + 1).min(sh - 1);
-        for x in 0..w {
-            let fx = ((x as f32 + 0.5) * sw as f32 / w as f32 - 0.5).clamp(0.0, (sw - 1) as f32);
-            let (x0, tx) = (fx.floor() as usize, fx.fract());
-            let x1 = (x0 + 1).min(sw - 1);
-            let top = src[y0 * sw + x0] * (1.0 - tx) + src[y0 * sw + x1] * tx;
-            let bottom = src[y1 * sw + x0] * (1.0 - tx) + src[y1 * sw + x1] * tx;
-            out[y * w + x] = top * (1.0 - ty) + bottom * ty;
-        }
+        let fy = (y as f32 + 0.5) * sy - 0.5;
+        out.extend((0..w).map(|x| bilinear(src, sw, sh, (x as f32 + 0.5) * sx - 0.5, fy)));
     }
     out
+}
+
+/// A plane of `w`×`h` values read between its samples, clamped at the edges.
+fn bilinear(v: &[f32], w: usize, h: usize, fx: f32, fy: f32) -> f32 {
+    let fx = fx.clamp(0.0, (w - 1) as f32);
+    let fy = fy.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (fx as usize, fy as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+    let top = v[y0 * w + x0] * (1.0 - tx) + v[y0 * w + x1] * tx;
+    let bottom = v[y1 * w + x0] * (1.0 - tx) + v[y1 * w + x1] * tx;
+    top * (1.0 - ty) + bottom * ty
 }
 
 /// Mean over the (2r+1)² window around each pixel, clipped at the edges:
@@ -289,6 +293,11 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
         .map(|&a| if a <= 1.0 - SURE { 1.0 } else { 0.0 })
         .collect();
     let weight = box_mean(&backdrop, w, h, r);
+    // Per channel: the old backdrop's local mean (box of the masked plane ÷
+    // box of the mask), and its mean over the whole photo for where no sure
+    // backdrop is near.
+    let n: f32 = backdrop.iter().sum();
+    let mut global = [255.0f32; 3];
     let planes: [Vec<f32>; 3] = std::array::from_fn(|c| {
         let masked: Vec<f32> = work
             .data
@@ -296,37 +305,16 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
             .zip(&backdrop)
             .map(|(p, b)| b * f32::from(p[c]))
             .collect();
+        if n > 0.0 {
+            global[c] = masked.iter().sum::<f32>() / n;
+        }
         box_mean(&masked, w, h, r)
     });
-    let n: f32 = backdrop.iter().sum();
-    let global: [f32; 3] = std::array::from_fn(|c| {
-        let s: f32 = work
-            .data
-            .chunks_exact(3)
-            .zip(&backdrop)
-            .map(|(p, b)| b * f32::from(p[c]))
-            .sum();
-        if n > 0.0 {
-            s / n
-        } else {
-            255.0
-        }
-    });
     let (sx, sy) = (w as f32 / img.width as f32, h as f32 / img.height as f32);
-    let at = |v: &[f32], fx: f32, fy: f32| {
-        let fx = fx.clamp(0.0, (w - 1) as f32);
-        let fy = fy.clamp(0.0, (h - 1) as f32);
-        let (x0, y0) = (fx as usize, fy as usize);
-        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-        let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-        let top = v[y0 * w + x0] * (1.0 - tx) + v[y0 * w + x1] * tx;
-        let bottom = v[y1 * w + x0] * (1.0 - tx) + v[y1 * w + x1] * tx;
-        top * (1.0 - ty) + bottom * ty
-    };
     let new = colour.map(f32::from);
     Rgb::from_fn(img.width, img.height, |x, y| {
         let (fx, fy) = ((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5);
-        let a = at(alpha, fx, fy);
+        let a = bilinear(alpha, w, h, fx, fy);
         if a <= 1.0 - SURE {
             return colour;
         }
