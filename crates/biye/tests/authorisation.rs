@@ -159,23 +159,9 @@ async fn fixture(app: &mut TestApp) -> Fixture {
         .unwrap()
         .expect("a photo")
         .id;
-    let (cid, c) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &passing.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+    let (correction, _) =
+        common::name_correction_filed(app, &passing, "王小明", "2023-06-15T01:00:00Z").await;
     let mut conn = app.db.pool().acquire().await.unwrap();
-    let correction = biye::db::corrections::file(
-        &mut conn,
-        cid,
-        biye::domain::correction::Field::Name,
-        &c.name,
-        "王小明",
-        "2023-06-15T01:00:00Z",
-    )
-    .await
-    .unwrap()
-    .expect("filed");
     let prior_candidate: i64 =
         sqlx::query_scalar("SELECT candidate_id FROM prior_educations ORDER BY id LIMIT 1")
             .fetch_one(app.db.pool())

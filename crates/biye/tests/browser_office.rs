@@ -44,22 +44,6 @@ async fn state_of(app: &TestApp, admission_no: &str) -> S {
         .state
 }
 
-/// Makes the stored report of the application's photo one that found nothing.
-async fn clean_report(app: &TestApp, application: i64) {
-    let spec = photo::PhotoSpec::certificate();
-    let clean = biye::capture::Outcome {
-        report: photo::Report::new(&spec.name, Default::default(), vec![], Default::default()),
-        steps: vec![],
-        reasons: vec![],
-    };
-    sqlx::query("UPDATE photos SET report = $1 WHERE application_id = $2")
-        .bind(serde_json::to_string(&clean).unwrap())
-        .bind(application)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_browser() {
     let Some(b) = Browser::start().await else {
@@ -78,8 +62,8 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     common::id_attachments_uploaded(&mut app, &hk).await;
     let first = common::photo_submitted(&mut app, &passing).await;
     let second = common::photo_submitted(&mut app, &served).await;
-    clean_report(&app, first).await;
-    clean_report(&app, second).await;
+    common::clean_report(&app, first).await;
+    common::clean_report(&app, second).await;
     let base = browser::serve(app.state.clone()).await;
     b.window(1280, 900).await;
 
@@ -224,24 +208,8 @@ async fn a_demo_batch_goes_from_applications_to_registered_graduates_in_the_brow
     }
     assert_eq!(status, "rejected");
     // A record correction: the city (A), then the province (A) changes the record.
-    let (cid, c) =
-        biye::db::candidates::get_by_admission_no(app.db.pool(), &served.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    let correction = biye::db::corrections::file(
-        &mut conn,
-        cid,
-        biye::domain::correction::Field::Name,
-        &c.name,
-        "欧阳新名",
-        "2023-04-01T01:00:00Z",
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    drop(conn);
+    let (correction, _) =
+        common::name_correction_filed(&app, &served, "欧阳新名", "2023-04-01T01:00:00Z").await;
     sign_in(&b, &base, "sg0201").await;
     b.click("a[href='/staff/corrections']").await;
     b.wait_for_text("考籍信息更正审核（市考办）").await;

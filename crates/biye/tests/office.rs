@@ -376,24 +376,8 @@ async fn the_province_verifies_prior_education_with_a_reason() {
 async fn a_correction_is_decided_by_the_city_then_the_province_and_changes_the_record() {
     let passing = admission_of(Case::Passing);
     for mut app in demo_apps().await {
-        let (cid, c) =
-            biye::db::candidates::get_by_admission_no(app.db.pool(), &passing.parse().unwrap())
-                .await
-                .unwrap()
-                .unwrap();
-        let mut conn = app.db.pool().acquire().await.unwrap();
-        let id = biye::db::corrections::file(
-            &mut conn,
-            cid,
-            biye::domain::correction::Field::Name,
-            &c.name,
-            "王新名",
-            "2023-04-01T01:00:00Z",
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        drop(conn);
+        let (id, old_name) =
+            common::name_correction_filed(&app, &passing, "王新名", "2023-04-01T01:00:00Z").await;
         let path = format!("/staff/corrections/{id}");
         // Not the province's yet; not the other city's at all.
         staff(&mut app, "gdsk").await;
@@ -422,7 +406,7 @@ async fn a_correction_is_decided_by_the_city_then_the_province_and_changes_the_r
                 .await
                 .unwrap();
         assert!(
-            detail.contains(&c.name) && detail.contains("王新名"),
+            detail.contains(&old_name) && detail.contains("王新名"),
             "{detail}"
         );
         // The administrator reads it in the audit-log viewer.

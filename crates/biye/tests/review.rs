@@ -165,19 +165,7 @@ async fn photos_with_nothing_found_are_approved_in_bulk_after_confirmation() {
     for mut app in demo_apps().await {
         photo_submitted(&mut app, &passing).await;
         let a = application(&app, &passing).await;
-        // Make the stored report one that found nothing at all.
-        let spec = photo::PhotoSpec::certificate();
-        let clean = biye::capture::Outcome {
-            report: photo::Report::new(&spec.name, Default::default(), vec![], Default::default()),
-            steps: vec![],
-            reasons: vec![],
-        };
-        sqlx::query("UPDATE photos SET report = $1 WHERE application_id = $2")
-            .bind(serde_json::to_string(&clean).unwrap())
-            .bind(a.id)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
+        common::clean_report(&app, a.id).await;
         app.sign_in_staff("sg0201").await;
         let (_, _, page) = app.get("/staff/photos/bulk").await;
         assert!(page.contains("将通过 <strong>1</strong> 张"), "{page}");

@@ -9,7 +9,10 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-pub const PASSWORD: &str = "Demo-2023-pass";
+#[path = "../../tests/common/config.rs"]
+mod config;
+
+pub use config::PASSWORD;
 
 pub struct Install {
     pub db: biye::db::Db,
@@ -20,26 +23,12 @@ pub struct Install {
 pub async fn install(candidates: usize) -> Install {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = biye::config::Config {
-        database_url: format!("sqlite://{}", dir.path().join("b.db").display()),
-        object_store_url: dir.path().join("objects").display().to_string(),
-        s3: Default::default(),
-        listen: "127.0.0.1:0".parse().expect("valid"),
-        public_url: None,
-        trust_proxy: false,
-        time_zone: "Asia/Shanghai".into(),
-        signing_secret: Some("bench:bench-secret-bench-secret-bench-secret".into()),
-        signing_secret_file: None,
-        now: Some("2023-06-15T09:00".into()),
-        demo_password: Some(PASSWORD.into()),
-        sms_gateway: None,
-        sms_token: None,
-        identity_service: None,
-        identity_token: None,
-        log: "warn".into(),
+        // Benchmarks sign in far more often than any test.
         sign_in_per_minute: 1_000_000,
-        certificate_year_base: 2001,
-        certificate_check: "luhn".into(),
-        photo_background_replacement: "white".into(),
+        ..config::config(
+            format!("sqlite://{}", dir.path().join("b.db").display()),
+            dir.path(),
+        )
     };
     let db = biye::cli::open_db(&config).await.expect("database");
     let state = biye::cli::serve::build_state(&config, db.clone())

@@ -8,6 +8,10 @@
 
 #![allow(dead_code)]
 
+mod config;
+
+pub use config::{config, PASSWORD};
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -20,7 +24,6 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 /// The demo password of every test database.
-pub const PASSWORD: &str = "Demo-2023-pass";
 
 /// Whether CI demands that nothing be skipped.
 pub fn require_all() -> bool {
@@ -106,32 +109,6 @@ pub struct TestApp {
     csrf: String,
     /// The PostgreSQL database to drop afterwards, with the admin URL.
     drop: Option<(String, String)>,
-}
-
-pub fn config(database_url: String, dir: &std::path::Path) -> Config {
-    Config {
-        database_url,
-        object_store_url: dir.join("objects").display().to_string(),
-        s3: Default::default(),
-        listen: "127.0.0.1:0".parse().expect("valid"),
-        public_url: None,
-        trust_proxy: false,
-        time_zone: "Asia/Shanghai".into(),
-        signing_secret: Some("test:test-secret-test-secret-test-secret!".into()),
-        signing_secret_file: None,
-        now: Some("2023-06-15T09:00".into()),
-        demo_password: Some(PASSWORD.into()),
-        sms_gateway: None,
-        sms_token: None,
-        identity_service: None,
-        identity_token: None,
-        log: "warn".into(),
-        // High enough that only the flooding tests meet it.
-        sign_in_per_minute: 10_000,
-        certificate_year_base: 2001,
-        certificate_check: "luhn".into(),
-        photo_background_replacement: "white".into(),
-    }
 }
 
 struct Backend {
@@ -523,4 +500,49 @@ pub async fn id_attachments_uploaded(app: &mut TestApp, admission_no: &str) {
     app.get("/me/identity").await;
     let (s, _, page) = app.post_multipart("/me/identity", &files).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}
+
+/// Makes the stored report of the application's photo one that found
+/// nothing at all (as bulk approval expects).
+pub async fn clean_report(app: &TestApp, application: i64) {
+    let spec = photo::PhotoSpec::certificate();
+    let clean = biye::capture::Outcome {
+        report: photo::Report::new(&spec.name, Default::default(), vec![], Default::default()),
+        steps: vec![],
+        reasons: vec![],
+    };
+    sqlx::query("UPDATE photos SET report = $1 WHERE application_id = $2")
+        .bind(serde_json::to_string(&clean).unwrap())
+        .bind(application)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
+/// Files a correction of the candidate's name to `new_name` at `at`, as the
+/// candidate's page does: the correction's id and the name it corrects.
+pub async fn name_correction_filed(
+    app: &TestApp,
+    admission_no: &str,
+    new_name: &str,
+    at: &str,
+) -> (i64, String) {
+    let (cid, c) =
+        biye::db::candidates::get_by_admission_no(app.db.pool(), &admission_no.parse().unwrap())
+            .await
+            .unwrap()
+            .expect("the candidate");
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let id = biye::db::corrections::file(
+        &mut conn,
+        cid,
+        biye::domain::correction::Field::Name,
+        &c.name,
+        new_name,
+        at,
+    )
+    .await
+    .unwrap()
+    .expect("filed");
+    (id, c.name)
 }
