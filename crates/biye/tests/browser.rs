@@ -377,7 +377,9 @@ async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
     let Some((b, mut app, base)) = open().await else {
         return;
     };
-    let first = in_photo_queue(&mut app, &admission_of(Case::Passing)).await;
+    // Taken in front of a warm wall: the reviewer is told the backdrop was replaced.
+    let wall = photo::bench::phone_capture_on_wall([214, 186, 140]).expect("the capture");
+    let first = common::photo_submitted_with(&mut app, &admission_of(Case::Passing), &wall).await;
     let second = in_photo_queue(&mut app, &admission_of(Case::ViolationServed)).await;
     b.goto(&format!("{base}/staff/login")).await;
     b.type_into("input[name=login]", "sg0201").await;
@@ -388,8 +390,11 @@ async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
     b.wait_for_text("待审核 2 张").await;
     b.screenshot("review-1-queue-1280").await;
     b.goto(&format!("{base}/staff/photos/{first}")).await;
-    b.wait_for_text("自动检查").await;
-    b.screenshot("review-2-item-1280").await;
+    b.wait_for_text("已自动替换背景").await;
+    for (w, h) in [(375, 812), (1280, 900)] {
+        b.window(w, h).await;
+        b.screenshot(&format!("review-2-item-replaced-{w}")).await;
+    }
     // A approves and moves to the next item.
     b.keys("a").await;
     b.wait_for_url(&format!("{base}/staff/photos/{second}"))

@@ -466,14 +466,19 @@ pub fn capture_link(page: &str) -> String {
 /// phone shot) reaches the city's queue through the phone page, as a
 /// candidate would do it; returns the application's id. Leaves no session.
 pub async fn photo_submitted(app: &mut TestApp, admission_no: &str) -> i64 {
+    let shot = photo::bench::phone_capture().expect("the phone capture");
+    photo_submitted_with(app, admission_no, &shot).await
+}
+
+/// As [`photo_submitted`], with `shot` as the phone's capture.
+pub async fn photo_submitted_with(app: &mut TestApp, admission_no: &str, shot: &[u8]) -> i64 {
     app.forget_cookies();
     applied(app, admission_no).await;
     app.get("/me/photo").await;
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
     let link = capture_link(&page);
-    let shot = photo::bench::phone_capture().expect("the phone capture");
     let (s, _, _) = app
-        .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", &shot)])
+        .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", shot)])
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (s, _, _) = app.post(&format!("{link}/accept"), &[]).await;
