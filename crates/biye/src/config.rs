@@ -95,6 +95,17 @@ pub struct Config {
     #[arg(long, env = "BIYE_IDENTITY_TOKEN", hide_env_values = true)]
     pub identity_token: Option<String>,
 
+    /// The authority's face-comparison service, which compares an accepted
+    /// capture with the population register's photo (docs/integrations.md);
+    /// unset: compared here with the photo on file imported from the exam
+    /// system (`biye import-photos`), when there is one.
+    #[arg(long, env = "BIYE_FACE_MATCH_SERVICE")]
+    pub face_match_service: Option<url::Url>,
+
+    /// Bearer token for the face-comparison service.
+    #[arg(long, env = "BIYE_FACE_MATCH_TOKEN", hide_env_values = true)]
+    pub face_match_token: Option<String>,
+
     /// Bearer token for the SMS gateway.
     #[arg(long, env = "BIYE_SMS_TOKEN", hide_env_values = true)]
     pub sms_token: Option<String>,

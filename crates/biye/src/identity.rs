@@ -94,16 +94,12 @@ struct Answer {
 }
 
 /// The authority's service: one POST per check, a timeout per attempt, and
-/// two retries (after 0.2 s and 0.8 s) when it does not answer or answers
-/// 5xx — a lookup changes nothing, so repeating it is safe.
+/// two retries when it does not answer or answers 5xx
+/// ([`crate::outbound::Service`]).
 #[derive(Debug, Clone)]
 pub struct HttpVerifier {
-    client: reqwest::Client,
-    url: url::Url,
-    token: Option<String>,
+    service: crate::outbound::Service,
 }
-
-const BACKOFF_MS: [u64; 2] = [200, 800];
 
 impl HttpVerifier {
     pub fn new(
@@ -111,49 +107,9 @@ impl HttpVerifier {
         token: Option<String>,
         timeout: std::time::Duration,
     ) -> Result<Self, IdentityError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(timeout.min(std::time::Duration::from_secs(3)))
-            .timeout(timeout)
-            .build()
+        let service = crate::outbound::Service::new(url, token, timeout)
             .map_err(|e| IdentityError::Unavailable(e.to_string()))?;
-        Ok(Self { client, url, token })
-    }
-
-    async fn once(&self, q: &Query<'_>) -> Result<Result<Verdict, IdentityError>, IdentityError> {
-        let mut req = self.client.post(self.url.clone()).json(q);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        let res = match req.send().await {
-            Ok(r) => r,
-            // Worth another try.
-            Err(e) => return Err(IdentityError::Unavailable(e.without_url().to_string())),
-        };
-        let status = res.status();
-        if status.is_server_error() {
-            return Err(IdentityError::Unavailable(format!(
-                "HTTP {}",
-                status.as_u16()
-            )));
-        }
-        let answer: Option<Answer> = res.json().await.ok();
-        Ok(match answer {
-            Some(a) if status.is_success() => Ok(Verdict {
-                passed: a.matched,
-                source: "authority",
-                detail: if a.matched {
-                    String::new()
-                } else if a.reason.is_empty() {
-                    "与公安人口库信息不一致".into()
-                } else {
-                    a.reason
-                },
-            }),
-            _ => Err(IdentityError::Unavailable(format!(
-                "HTTP {}，应答无法识别",
-                status.as_u16()
-            ))),
-        })
+        Ok(Self { service })
     }
 
     pub async fn check(&self, c: &CandidateProfile) -> Result<Verdict, IdentityError> {
@@ -164,17 +120,22 @@ impl HttpVerifier {
             gender: c.gender.as_str(),
             birth_date: c.birth_date.to_string(),
         };
-        let mut last = None;
-        for wait in std::iter::once(0).chain(BACKOFF_MS) {
-            if wait > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-            }
-            match self.once(&q).await {
-                Ok(answer) => return answer,
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| IdentityError::Unavailable("no attempt".into())))
+        let a: Answer = self
+            .service
+            .call(&q)
+            .await
+            .map_err(IdentityError::Unavailable)?;
+        Ok(Verdict {
+            passed: a.matched,
+            source: "authority",
+            detail: if a.matched {
+                String::new()
+            } else if a.reason.is_empty() {
+                "与公安人口库信息不一致".into()
+            } else {
+                a.reason
+            },
+        })
     }
 }
 

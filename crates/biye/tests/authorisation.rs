@@ -107,6 +107,7 @@ const MATRIX: &[(&str, &str, &[Role])] = &[
         "/staff/photos/{application}/photo/{id}/{which}",
         OWN_CITY,
     ),
+    ("GET", "/staff/photos/{application}/on-file.jpg", OWN_CITY),
     ("GET", "/staff/onsite", CITIES),
     ("GET", "/staff/onsite/export", CITIES),
     ("GET", "/staff/onsite/{application}", OWN_CITY),

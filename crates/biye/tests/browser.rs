@@ -380,7 +380,10 @@ async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
     // Taken in front of a warm wall: the reviewer is told the backdrop was replaced.
     let wall = photo::bench::phone_capture_on_wall([214, 186, 140]).expect("the capture");
     let first = common::photo_submitted_with(&mut app, &admission_of(Case::Passing), &wall).await;
-    let second = in_photo_queue(&mut app, &admission_of(Case::ViolationServed)).await;
+    // The second has a photo on file, shown beside the capture with the similarity.
+    let served = admission_of(Case::ViolationServed);
+    common::photo_on_file(&app, &served, common::sample_photo("sample_id_3.png")).await;
+    let second = in_photo_queue(&mut app, &served).await;
     b.goto(&format!("{base}/staff/login")).await;
     b.type_into("input[name=login]", "sg0201").await;
     b.type_into("input[name=password]", PASSWORD).await;
@@ -399,6 +402,11 @@ async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
     b.keys("a").await;
     b.wait_for_url(&format!("{base}/staff/photos/{second}"))
         .await;
+    b.wait_for_text("人像比对一致").await;
+    for (w, h) in [(375, 812), (1280, 900)] {
+        b.window(w, h).await;
+        b.screenshot(&format!("review-3-item-on-file-{w}")).await;
+    }
     // R then 6: rejected for hair over the face.
     b.wait_for_text("自动检查").await;
     b.keys("r6").await;

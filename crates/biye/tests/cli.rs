@@ -243,12 +243,7 @@ fn demo_data_never_reaches_a_real_installation() {
     assert!(text(&o).contains("未配置签名密钥"), "{}", text(&o));
 
     // A demo database is never served on a public address.
-    let demo = tempfile::tempdir().unwrap();
-    let loaded = biye(demo.path())
-        .args(["demo", "--candidates", "30"])
-        .output()
-        .unwrap();
-    assert!(loaded.status.success());
+    let demo = common::demo_installed();
     for (var, value) in [
         ("BIYE_PUBLIC_URL", "https://biye.example.gov.cn/"),
         ("BIYE_LISTEN", "0.0.0.0:0"),

@@ -146,17 +146,8 @@ async fn an_unknown_candidate_gets_a_chinese_error() {
 
 #[test]
 fn biye_form_prints_one_candidate_and_a_whole_batch() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::demo_installed();
     let d = dir.path();
-    let demo = biye(d)
-        .args(["demo", "--candidates", "30"])
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
     let passing = admission_of(Case::Passing);
 
     // No application, no form: the form exists only for a submitted application.

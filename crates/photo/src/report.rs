@@ -75,6 +75,7 @@ codes! {
     Jewellery => "attire.jewellery",
     HairCoversFace => "hair.covers_face",
     EarsVisible => "ears.visible",
+    IdentityMatch => "identity.match",
 }
 
 /// The result of one rule.

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod export;
 pub mod form;
 pub mod import;
+pub mod import_photos;
 pub mod migrate;
 pub mod photo;
 pub mod serve;
@@ -38,6 +39,8 @@ pub enum Command {
     Serve(serve::Args),
     /// Import a JSON Lines file from the exam system (all or nothing, idempotent).
     Import(import::Args),
+    /// Import the photos on file (`<准考证号>.jpg`, the exam system's registration photos).
+    ImportPhotos(import_photos::Args),
     /// Export records in the import format.
     Export(export::Args),
     /// Load the demo data set (offices, the 2023 H1 batch, plans, candidates, staff).
@@ -58,6 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.config, args).await,
         Command::Import(args) => import::run(&cli.config, args).await,
+        Command::ImportPhotos(args) => import_photos::run(&cli.config, args).await,
         Command::Export(args) => export::run(&cli.config, args).await,
         Command::Demo(args) => demo::run(&cli.config, args).await,
         Command::Migrate => migrate::run(&cli.config).await,

@@ -113,6 +113,16 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
             )?),
             None => Arc::new(crate::identity::LocalVerifier),
         },
+        faces: match &config.face_match_service {
+            Some(url) => Arc::new(crate::face_match::HttpComparator::new(
+                url.clone(),
+                config.face_match_token.clone(),
+                Duration::from_secs(5),
+            )?),
+            None => Arc::new(crate::face_match::LocalComparator {
+                spec: config.photo_spec()?,
+            }),
+        },
     })
 }
 

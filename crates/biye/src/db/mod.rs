@@ -16,6 +16,7 @@ pub mod corrections;
 pub mod decisions;
 pub mod import;
 pub mod migrate;
+pub mod on_file;
 pub mod photos;
 pub mod plans;
 pub mod prior;

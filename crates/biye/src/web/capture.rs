@@ -33,6 +33,7 @@ use crate::db::audit::Actor;
 use crate::db::photos::{NewPhoto, PhotoRow};
 use crate::domain::candidate::mask_id_no;
 use crate::domain::{ApplicationEvent, ApplicationState as S, CandidateId};
+use crate::face_match::{self, FaceMatchError, Subject};
 
 pub fn area() -> Area {
     Area::new()
@@ -265,13 +266,22 @@ async fn upload(
     let permit = permit.map_err(WebError::internal)?;
     let original = bytes::Bytes::from(bytes);
     let input = original.clone();
-    let (outcome, fixed) = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+    let (mut outcome, fixed, permit) = tokio::task::spawn_blocking(move || {
         let engine = capture::engine()?;
-        Ok::<_, photo::ModelError>(capture::process(engine, &input, &spec))
+        let (outcome, fixed) = capture::process(engine, &input, &spec);
+        Ok::<_, photo::ModelError>((outcome, fixed, permit))
     })
     .await?
     .map_err(WebError::internal)?;
+    if let (true, Some(f)) = (outcome.acceptable(), &fixed) {
+        // Still under the permit: a local comparison is CPU work too.
+        outcome
+            .report
+            .findings
+            .push(compare_with_file(&state, o.candidate, f).await?);
+        outcome.report.findings.sort_by_key(|f| f.code);
+    }
+    drop(permit);
     // Objects first, then the row that names them.
     let original_key = state.storage.put(original).await?;
     let fixed_key = match fixed {
@@ -310,6 +320,41 @@ async fn upload(
         "accept": outcome.acceptable().then(|| format!("/capture/{token}/accept")),
     });
     Ok(answer(json, &token, StatusCode::OK, body))
+}
+
+/// The `identity.match` finding for an accepted capture: compared with the
+/// photo on file here or by the authority. The comparison never fails the
+/// upload: when it cannot be made, the finding says so to the reviewer.
+async fn compare_with_file(
+    state: &AppState,
+    candidate: CandidateId,
+    capture: &[u8],
+) -> WebResult<photo::Finding> {
+    let profile = db::candidates::get(state.db.pool(), candidate)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let on_file = match db::on_file::key(state.db.pool(), candidate).await? {
+        Some(key) => Some(state.storage.get(&key).await.map_err(|e| {
+            tracing::error!(candidate = candidate.0, error = %e, "photo on file unreadable");
+            FaceMatchError::Unreadable("档案照片读取失败".into())
+        })),
+        None => None,
+    };
+    let result = match on_file.transpose() {
+        Ok(on_file) => {
+            let subject = Subject {
+                candidate: &profile,
+                capture,
+                on_file: on_file.as_deref(),
+            };
+            state.faces.compare(subject).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &result {
+        tracing::warn!(candidate = candidate.0, error = %e, "face match not made");
+    }
+    Ok(face_match::finding(&result))
 }
 
 /// 我已摄像完成，下一步: submits the newest photo, if it can be used, to the
@@ -379,8 +424,13 @@ pub(super) async fn photo_bytes(
         _ => None,
     }
     .ok_or(WebError::NotFound)?;
-    let bytes = state.storage.get(&key).await?;
-    // The capture is whatever the phone sent; only the fixed file is surely JPEG.
+    image_response(state, &key).await
+}
+
+/// An image object as a private response, typed by its content: a capture
+/// or a photo on file is whatever was sent; only a fixed file is surely JPEG.
+pub(super) async fn image_response(state: &AppState, key: &str) -> WebResult<Response> {
+    let bytes = state.storage.get(key).await?;
     let kind = match photo::container::Format::sniff(&bytes) {
         photo::container::Format::Png => "image/png",
         photo::container::Format::WebP => "image/webp",

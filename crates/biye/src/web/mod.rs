@@ -61,6 +61,8 @@ pub struct AppState {
     pub renderer: Arc<forms::Renderer>,
     /// The identity check run on applying.
     pub identity: Arc<dyn crate::identity::IdentityVerifier>,
+    /// The comparison of an accepted capture with the photo on file.
+    pub faces: Arc<dyn crate::face_match::FaceComparator>,
     /// Photo processing, at most one per core at a time.
     pub capture_permits: capture::Permits,
     /// The compiled plans, reloaded when an import changes them.

@@ -41,6 +41,7 @@ pub fn area() -> Area {
         .get("/staff/photos/{application}", item)
         .post("/staff/photos/{application}", decide)
         .get("/staff/photos/{application}/photo/{id}/{which}", image)
+        .get("/staff/photos/{application}/on-file.jpg", on_file)
 }
 
 /// The standard reasons, by the photo engine's finding code; `R` + the digit
@@ -59,6 +60,23 @@ pub const REASONS: &[(&str, &str)] = &[
     ("glasses.tinted", "佩戴有色眼镜"),
     ("eyes.open", "双眼未自然睁开"),
 ];
+
+/// The reviewer's office and the application's candidate, when the
+/// application is handled at that office.
+async fn own_application(
+    state: &AppState,
+    staff: &CurrentStaff,
+    application: i64,
+) -> WebResult<(String, crate::domain::CandidateId)> {
+    let office = reviewer(staff)?;
+    let (candidate, a) = db::applications::get(state.db.pool(), application)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    if a.office_code != office {
+        return Err(review::NOT_YOURS);
+    }
+    Ok((office, candidate))
+}
 
 /// A city reviewer, and the office whose applications they review.
 fn reviewer(staff: &CurrentStaff) -> WebResult<String> {
@@ -155,11 +173,31 @@ struct ItemPage {
     steps: Vec<String>,
     /// The backdrop was replaced: the reviewer must compare with the original.
     replaced: bool,
+    /// The candidate has a photo on file, shown beside the capture.
+    on_file: bool,
+    /// The comparison with the photo on file (`identity.match`), pass or not.
+    face_match: Option<Shown>,
     attempts: Vec<i64>,
     reasons: Vec<(usize, &'static str, &'static str)>,
     prev: Option<i64>,
     next: Option<i64>,
     error: Option<String>,
+}
+
+impl Shown {
+    fn of(f: &photo::Finding) -> Shown {
+        Shown {
+            rule: f.rule.clone(),
+            measured: f.measured.clone(),
+            limit: f.limit.clone(),
+            advice: f.advice.clone(),
+            class: match f.outcome {
+                photo::Outcome::Fail => "fail",
+                photo::Outcome::Warn => "warn",
+                photo::Outcome::Pass => "pass",
+            },
+        }
+    }
 }
 
 /// The report drawn over the 480×640 photo: the standard's bands for head top
@@ -194,13 +232,7 @@ async fn item_page(
     application: i64,
     csrf: String,
 ) -> WebResult<ItemPage> {
-    let office = reviewer(staff)?;
-    let (candidate, a) = db::applications::get(state.db.pool(), application)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    if a.office_code != office {
-        return Err(review::NOT_YOURS);
-    }
+    let (office, candidate) = own_application(state, staff, application).await?;
     let c = db::candidates::get(state.db.pool(), candidate)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -216,27 +248,16 @@ async fn item_page(
     )
     .await?;
     let outcome: Option<Outcome> = serde_json::from_str(&p.report).ok();
-    let findings = outcome
-        .as_ref()
-        .map(|o| {
-            o.report
-                .findings
-                .iter()
-                .filter(|f| f.outcome != photo::Outcome::Pass)
-                .map(|f| Shown {
-                    rule: f.rule.clone(),
-                    measured: f.measured.clone(),
-                    limit: f.limit.clone(),
-                    advice: f.advice.clone(),
-                    class: if f.outcome == photo::Outcome::Fail {
-                        "fail"
-                    } else {
-                        "warn"
-                    },
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let all = outcome.as_ref().map_or(&[][..], |o| &o.report.findings[..]);
+    let findings = all
+        .iter()
+        .filter(|f| f.outcome != photo::Outcome::Pass && f.code != photo::Code::IdentityMatch)
+        .map(Shown::of)
+        .collect();
+    let face_match = all
+        .iter()
+        .find(|f| f.code == photo::Code::IdentityMatch)
+        .map(Shown::of);
     let ids: Vec<i64> = pending(state, &office)
         .await?
         .iter()
@@ -261,6 +282,10 @@ async fn item_page(
                 .iter()
                 .any(|s| matches!(s, photo::Step::ReplaceBackground { .. }))
         }),
+        on_file: db::on_file::key(state.db.pool(), candidate)
+            .await?
+            .is_some(),
+        face_match,
         attempts: db::review::photo_ids(state.db.pool(), application).await?,
         reasons: review::keyed(REASONS),
         prev,
@@ -425,12 +450,20 @@ async fn image(
     staff: CurrentStaff,
     Path((application, id, which)): Path<(i64, i64, String)>,
 ) -> WebResult<Response> {
-    let office = reviewer(&staff)?;
-    let (_, a) = db::applications::get(state.db.pool(), application)
+    own_application(&state, &staff, application).await?;
+    super::capture::photo_bytes(&state, application, id, &which).await
+}
+
+/// The photo on file of an application's candidate, for the reviewer in
+/// that application's office.
+async fn on_file(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path(application): Path<i64>,
+) -> WebResult<Response> {
+    let (_, candidate) = own_application(&state, &staff, application).await?;
+    let key = db::on_file::key(state.db.pool(), candidate)
         .await?
         .ok_or(WebError::NotFound)?;
-    if a.office_code != office {
-        return Err(review::NOT_YOURS);
-    }
-    super::capture::photo_bytes(&state, application, id, &which).await
+    super::capture::image_response(&state, &key).await
 }

@@ -24,6 +24,8 @@ pub fn config(database_url: String, dir: &std::path::Path) -> Config {
         sms_token: None,
         identity_service: None,
         identity_token: None,
+        face_match_service: None,
+        face_match_token: None,
         log: "warn".into(),
         // High enough that only the flooding tests meet it.
         sign_in_per_minute: 10_000,

@@ -23,8 +23,6 @@ use biye::web::AppState;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// The demo password of every test database.
-
 /// Whether CI demands that nothing be skipped.
 pub fn require_all() -> bool {
     std::env::var("BIYE_REQUIRE_ALL").is_ok_and(|v| v == "1")
@@ -58,6 +56,21 @@ pub fn biye(dir: &std::path::Path) -> std::process::Command {
         .env_remove("BIYE_SIGNING_SECRET_FILE")
         .env("BIYE_LOG", "warn");
     c
+}
+
+/// A `biye` working directory ([`biye`]) with the 30-candidate demo loaded.
+pub fn demo_installed() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let demo = biye(dir.path())
+        .args(["demo", "--candidates", "30"])
+        .output()
+        .expect("biye runs");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    dir
 }
 
 /// The admission number of the demo candidate generated for `case`.
@@ -505,6 +518,28 @@ pub async fn id_attachments_uploaded(app: &mut TestApp, admission_no: &str) {
     app.get("/me/identity").await;
     let (s, _, page) = app.post_multipart("/me/identity", &files).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}
+
+/// A portrait of the photo crate's samples (`sample_id_3.png` is the one the
+/// photo bench's phone capture is made from).
+pub fn sample_photo(name: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../photo/tests/photos");
+    std::fs::read(dir.join(name)).expect("sample photo")
+}
+
+/// Stores `bytes` as the photo on file of the candidate `admission_no`, as
+/// `biye import-photos` does.
+pub async fn photo_on_file(app: &TestApp, admission_no: &str, bytes: Vec<u8>) {
+    let no = biye::domain::AdmissionNo::parse(admission_no).expect("admission number");
+    let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
+        .await
+        .expect("query")
+        .expect("the candidate");
+    let key = app.state.storage.put(bytes.into()).await.expect("stored");
+    let now = jiff::Timestamp::now();
+    biye::db::on_file::put(app.db.pool(), candidate, &key, "exam_registration", now)
+        .await
+        .expect("recorded");
 }
 
 /// Makes the stored report of the application's photo one that found

@@ -59,6 +59,7 @@ fn action_label(action: &str) -> String {
         "password_set" | "password_changed" => "设置或修改密码",
         "password_reset" => "重置工作人员密码",
         "staff_created" => "新建工作人员账号",
+        "photos_on_file_imported" => "导入档案照片",
         "staff_activated" => "启用工作人员账号",
         "staff_deactivated" => "停用工作人员账号",
         "batch_saved" => "保存批次",
