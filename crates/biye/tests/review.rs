@@ -208,3 +208,18 @@ async fn a_capture_in_front_of_a_warm_wall_gets_a_white_backdrop_the_reviewer_se
         assert!(item.contains("/original.jpg"));
     }
 }
+
+#[tokio::test]
+async fn a_capture_under_a_warm_lamp_is_corrected_as_a_whole_and_the_reviewer_is_told() {
+    let passing = admission_of(Case::Passing);
+    // An off-white wall and the face under a 3000 K lamp: blue light missing.
+    let shot = photo::bench::phone_capture_under_light([1.0, 0.9, 0.72]).expect("the capture");
+    for mut app in demo_apps().await {
+        let id = common::photo_submitted_with(&mut app, &passing, &shot).await;
+        app.sign_in_staff("sg0201").await;
+        let (_, _, item) = app.get(&format!("/staff/photos/{id}")).await;
+        assert!(item.contains("已自动校正色彩与亮度"), "{item}");
+        assert!(item.contains("全图同一线性变换"), "{item}");
+        assert!(!item.contains("已自动替换背景"), "{item}");
+    }
+}

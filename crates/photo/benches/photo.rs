@@ -1,7 +1,8 @@
 //! Criterion benchmarks of check and fix on the 480×640 delivered JPEG and the
 //! 12 MP phone JPEG, with decoding alone as the floor. The same inputs as
 //! `biye photo bench`, and a 12 MP shot in front of a warm wall fixed with
-//! background replacement, and the face embedding of a 12 MP capture (the
+//! background replacement, one under a warm lamp fixed with colour-cast
+//! correction, and the face embedding of a 12 MP capture (the
 //! comparison with the photo on file). Run on one core for the targets' conditions:
 //!
 //! ```sh
@@ -52,6 +53,16 @@ fn benches(c: &mut Criterion) {
     );
     group.bench_function("12mp-warm-wall/fix-replacing", |b| {
         b.iter(|| engine.fix(&wall, &replacing).ok())
+    });
+    // Colour-cast correction's cost: the shot under a warm lamp (compare with
+    // 12mp/fix).
+    let lamp = photo::bench::phone_capture_under_light([1.0, 0.9, 0.72]).expect("lamp capture");
+    assert!(
+        engine.fix(&lamp, &spec).is_ok(),
+        "the lamp capture must be corrected, or this measures a refusal"
+    );
+    group.bench_function("12mp-warm-lamp/fix-correcting", |b| {
+        b.iter(|| engine.fix(&lamp, &spec).ok())
     });
     // The photo on file: one embedding per capture (the one on file is
     // embedded once and could be kept).

@@ -49,6 +49,22 @@ fn f(t: f32) -> f32 {
     }
 }
 
+/// An 8-bit sRGB value in linear light (0–1).
+pub fn linear(v: u8) -> f32 {
+    linear_table()[usize::from(v)]
+}
+
+/// Linear light (clamped to 0–1) as the nearest 8-bit sRGB value.
+pub fn srgb8(c: f32) -> u8 {
+    let c = c.clamp(0.0, 1.0);
+    let s = if c <= 0.003_130_8 {
+        12.92 * c
+    } else {
+        1.055 * c.powf(1.0 / 2.4) - 0.055
+    };
+    (s * 255.0).round() as u8
+}
+
 pub fn lab_of_linear(r: f32, g: f32, b: f32) -> Lab {
     // sRGB → XYZ (D65), normalised by the white point.
     let x = (0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b) / 0.950_47;

@@ -7,18 +7,17 @@
 //! edge: only where that edge is plain backdrop, or garment below the chin.
 //! The steps taken are listed in the result so the reviewer sees them.
 
-use serde::{Deserialize, Serialize};
-
 use crate::check::{self, Analysed, Input};
 use crate::colour::{delta_e76, lab};
 use crate::decode::{self, Want};
-use crate::encode::{self, Subsampling};
+use crate::encode;
 use crate::face::{Face, Models};
 use crate::measure::geometry::hair_top;
 use crate::measure::segment::{self, Label, Segmentation};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding, Outcome, Report};
 use crate::spec::{PhotoSpec, Range};
+pub use crate::step::Step;
 use crate::Stage;
 
 /// Pixels kept between a placement and the edge of its allowed range, for the
@@ -26,64 +25,6 @@ use crate::Stage;
 const MARGIN: f32 = 8.0;
 /// Enlargement of the analysed image tolerated before decoding finer.
 const REUSE_UPSCALE: f32 = 1.15;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum Step {
-    /// The source rectangle, in pixels of the (oriented) original.
-    Crop {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-    },
-    /// Output pixels per original pixel (< 1 shrinks).
-    Scale { factor: f32 },
-    /// Frame pixels added by repeating the edge, per side.
-    ExtendCanvas {
-        top: u32,
-        bottom: u32,
-        left: u32,
-        right: u32,
-    },
-    Encode {
-        quality: u8,
-        subsampling: Subsampling,
-        bytes: usize,
-    },
-    /// The backdrop replaced by a reference colour, the person untouched.
-    ReplaceBackground {
-        colour: String,
-        rgb: [u8; 3],
-        /// Worst person-to-backdrop contrast around the head (CIE76).
-        edge_contrast: f32,
-    },
-}
-
-impl Step {
-    /// The step in a sentence, for the reviewer and the command line.
-    pub fn describe(&self) -> String {
-        match self {
-            Step::Crop { x, y, width, height } => {
-                format!("裁剪：从原图 ({x:.0}, {y:.0}) 起 {width:.0}×{height:.0} 像素")
-            }
-            Step::Scale { factor } => format!("缩放：{factor:.3} 倍"),
-            Step::ExtendCanvas { top, bottom, left, right } => format!(
-                "延展画布（重复边缘的背景或衣物，未改动人像）：上 {top}、下 {bottom}、左 {left}、右 {right} 像素"
-            ),
-            Step::Encode { quality, subsampling, bytes } => {
-                let sub = match subsampling {
-                    Subsampling::S420 => "4:2:0",
-                    Subsampling::S444 => "4:4:4",
-                };
-                format!("编码：基线 JPEG，品质 {quality}，{sub}，300 dpi，{bytes} 字节")
-            }
-            Step::ReplaceBackground { colour, edge_contrast, .. } => format!(
-                "背景替换为{colour}（人像未改动；轮廓处人像与原背景色差 {edge_contrast:.0}）：请对照原始照片核对发丝与肩部边缘"
-            ),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Fixed {
@@ -129,6 +70,13 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         report: Box::new(report),
         reasons,
     };
+    // A cast of the light on a near-neutral wall: corrected first, and the
+    // backdrop replaced only when that cannot be done.
+    let cast = spec.fix.correct_colour_cast
+        && !reasons.is_empty()
+        && reasons
+            .iter()
+            .all(|f| matches!(f.code, Code::BackgroundColour | Code::Exposure));
     let replace = spec.fix.replace_background.as_ref().filter(|_| {
         // The head's top is found against the backdrop, so a cluttered one
         // can hide it; it is measured again on the new backdrop below.
@@ -137,16 +85,27 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
                 .iter()
                 .all(|f| backdrop(f.code) || f.code == Code::HeadTop)
     });
-    let (Some(mut a), true) = (analysed, reasons.is_empty() || replace.is_some()) else {
+    let (Some(mut a), true) = (analysed, reasons.is_empty() || replace.is_some() || cast) else {
         return Err(unfixable(reasons, report));
     };
-    let mut replaced = None;
+    let mut before = Vec::new();
+    let correction = cast.then(|| correct_cast(&mut a, spec)).flatten();
+    if let Some(c) = &correction {
+        before.push(Step::CorrectColour {
+            gains: c.gains,
+            wall_before: [c.wall_before.l, c.wall_before.a, c.wall_before.b],
+            wall_after: [c.wall_after.l, c.wall_after.a, c.wall_after.b],
+        });
+    } else if replace.is_none() && !reasons.is_empty() {
+        return Err(unfixable(reasons, report));
+    }
+    let replace = replace.filter(|_| correction.is_none());
     if let (Some(colour), Some(face)) = (replace, a.face.as_ref()) {
         match crate::replace::replace(models, &a.img, face, colour.rgb) {
             Ok(r) => {
                 a.seg = Some(segment::segment(&r.img, check::head_box(face)));
                 a.img = r.img;
-                replaced = Some(Step::ReplaceBackground {
+                before.push(Step::ReplaceBackground {
                     colour: colour.name.clone(),
                     rgb: colour.rgb,
                     edge_contrast: r.edge_contrast,
@@ -159,7 +118,10 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         return Err(unfixable(report.failures().cloned().collect(), report));
     };
     let top = hair_top(&a.img, seg, face);
-    if replaced.is_some() && top.is_some_and(|t| t < 1.0) {
+    let replaced = before
+        .iter()
+        .any(|s| matches!(s, Step::ReplaceBackground { .. }));
+    if replaced && top.is_some_and(|t| t < 1.0) {
         // On the new backdrop the hair reaches the top edge: the head is cut off.
         let why = Finding::new(Code::HeadTop, "头顶距上边沿")
             .text("头顶被截掉")
@@ -177,7 +139,18 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
         Ok(l) => l,
         Err(why) => return Err(unfixable(vec![why], report)),
     };
-    render(bytes, spec, &a, layout, garment, replaced).map_err(|why| unfixable(vec![why], report))
+    render(bytes, spec, &a, layout, garment, before, correction)
+        .map_err(|why| unfixable(vec![why], report))
+}
+
+/// Corrects the analysed image's colour cast in place, when the backdrop is
+/// a near-neutral wall the correction makes acceptable.
+fn correct_cast(a: &mut Analysed, spec: &PhotoSpec) -> Option<crate::cast::Correction> {
+    let (face, seg) = (a.face.as_ref()?, a.seg.as_ref()?);
+    let c = crate::cast::plan(&a.img, seg, check::head_box(face), &spec.background)?;
+    a.img = c.apply(&a.img);
+    a.seg = Some(segment::segment(&a.img, check::head_box(face)));
+    Some(c)
 }
 
 /// The retake advice when the backdrop could not be replaced safely.
@@ -508,18 +481,24 @@ fn render(
     a: &Analysed,
     l: Layout,
     garment: Option<[u8; 3]>,
-    replaced: Option<Step>,
+    before: Vec<Step>,
+    correction: Option<crate::cast::Correction>,
 ) -> Result<Fixed, Finding> {
     let (fw, fh) = (spec.file.width, spec.file.height);
     // Decode finer when the analysed image would be enlarged noticeably (not
     // after a replacement: the finer pixels would bring the old backdrop back).
-    let (src, unit) = if l.s > REUSE_UPSCALE && a.denominator > 1 && replaced.is_none() {
+    let replaced = before
+        .iter()
+        .any(|s| matches!(s, Step::ReplaceBackground { .. }));
+    let mut fresh = false;
+    let (src, unit) = if l.s > REUSE_UPSCALE && a.denominator > 1 && !replaced {
         let want = Want {
             min_short_side: ((a.img.width.min(a.img.height) as f32) * l.s).ceil() as u32,
             max_pixels: spec.capture.max_pixels,
         };
         match decode::decode(bytes, want) {
             Ok(d) => {
+                fresh = true;
                 let ratio = a.denominator as f32 / d.denominator as f32;
                 (d.image, ratio)
             }
@@ -535,6 +514,10 @@ fn render(
         fh as f32 / l.s * unit,
     );
     let mut out: Rgb = src.resample(rect, fw, fh);
+    if let (true, Some(c)) = (fresh, &correction) {
+        // The finer pixels come from the file, before the correction.
+        c.apply_in_place(&mut out);
+    }
     let backdrop = a.seg.as_ref().map(|s| s.seed).unwrap_or_default();
     if l.extend.2 > 0.0 || l.extend.3 > 0.0 {
         extend_sides(&mut out, &l, backdrop);
@@ -550,7 +533,7 @@ fn render(
             .fail(format!("{e}：请在光线充足处重拍，减少噪点"))
     })?;
     let original = a.denominator as f32;
-    let mut steps: Vec<Step> = replaced.into_iter().collect();
+    let mut steps = before;
     steps.extend([
         Step::Crop {
             x: l.ox * original,

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod bench;
+pub mod cast;
 mod check;
 pub mod colour;
 pub mod container;
@@ -28,6 +29,7 @@ pub mod raster;
 pub mod replace;
 pub mod report;
 pub mod spec;
+mod step;
 
 pub use check::Input;
 pub use face::ModelError;

@@ -168,6 +168,15 @@ pub struct FixRules {
     /// where the outline is sure. Off in the standard itself.
     #[serde(default)]
     pub replace_background: Option<BackgroundColour>,
+    /// A capture failing only on its backdrop's colour or the face's
+    /// exposure, in front of a near-neutral wall, gets one white-balance and
+    /// exposure gain per channel for the whole image (`cast`).
+    #[serde(default = "yes")]
+    pub correct_colour_cast: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,6 +271,7 @@ impl PhotoSpec {
                 max_extension: 0.12,
                 target_bytes: Range::new(24_000.0, 36_000.0),
                 replace_background: None,
+                correct_colour_cast: true,
             },
         }
     }

@@ -173,6 +173,8 @@ struct ItemPage {
     steps: Vec<String>,
     /// The backdrop was replaced: the reviewer must compare with the original.
     replaced: bool,
+    /// The whole image's colour and exposure were corrected.
+    corrected: bool,
     /// The candidate has a photo on file, shown beside the capture.
     on_file: bool,
     /// The comparison with the photo on file (`identity.match`), pass or not.
@@ -281,6 +283,11 @@ async fn item_page(
             o.steps
                 .iter()
                 .any(|s| matches!(s, photo::Step::ReplaceBackground { .. }))
+        }),
+        corrected: outcome.as_ref().is_some_and(|o| {
+            o.steps
+                .iter()
+                .any(|s| matches!(s, photo::Step::CorrectColour { .. }))
         }),
         on_file: db::on_file::key(state.db.pool(), candidate)
             .await?
