@@ -100,6 +100,10 @@ pub struct BackgroundRules {
     /// Largest CIEDE2000 distance between the means of two background patches:
     /// gradients and shadows.
     pub max_patch_delta_e: f32,
+    /// Largest darkening of the wall next to the outline below its modelled
+    /// shading (CIELAB L*): a shadow cast beside the head.
+    #[serde(default = "default_shadow_depth")]
+    pub max_shadow_depth: f32,
     /// Largest fraction of background cells that hold edges (objects, text,
     /// patterns, another person).
     pub max_clutter: f32,
@@ -175,6 +179,10 @@ pub struct FixRules {
     pub correct_colour_cast: bool,
 }
 
+fn default_shadow_depth() -> f32 {
+    6.0
+}
+
 fn yes() -> bool {
     true
 }
@@ -241,6 +249,7 @@ impl PhotoSpec {
                 neutral_chroma_tolerance: 6.0,
                 coloured_delta_e: 12.0,
                 max_patch_delta_e: 6.0,
+                max_shadow_depth: default_shadow_depth(),
                 max_clutter: 0.01,
             },
             pose: PoseRules {

@@ -35,11 +35,18 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     });
 
     let spread = max_pairwise(&cells);
-    let uniform = Finding::new(Code::BackgroundUniform, "背景均匀（无渐变、无阴影）")
-        .limit(format!("各处色差 ΔE00 不超过 {}", rules.max_patch_delta_e));
+    let uniform = Finding::new(Code::BackgroundUniform, "背景均匀（无渐变、无阴影）").limit(format!(
+        "各处色差 ΔE00 不超过 {}，轮廓旁阴影 ΔL* 不超过 {}",
+        rules.max_patch_delta_e, rules.max_shadow_depth
+    ));
+    let head = (s.face.centre_x, s.face.eye_line);
+    let shadow = super::shadow::depth(seg, head).unwrap_or(0.0);
     out.push(match spread {
+        Some(d) if shadow > rules.max_shadow_depth => uniform
+            .measured(d, format!("最大色差 ΔE00 {d:.1}，轮廓旁阴影 ΔL* {shadow:.1}"))
+            .fail("人像旁边的墙上有阴影：请让光线从正面照射，人离墙面 0.5 米以上，避免侧面的灯光把影子投在墙上"),
         Some(d) => uniform
-            .measured(d, format!("最大色差 ΔE00 {d:.1}"))
+            .measured(d, format!("最大色差 ΔE00 {d:.1}，轮廓旁阴影 ΔL* {shadow:.1}"))
             .fail_if(d > rules.max_patch_delta_e, || {
                 "背景明暗或颜色不均匀（渐变或阴影）：请让光线均匀照亮背景，人离墙面 0.5 米以上以免投下阴影".into()
             }),

@@ -8,6 +8,7 @@ pub mod file;
 pub mod geometry;
 pub mod pose;
 pub mod segment;
+pub mod shadow;
 
 use crate::face::Face;
 use crate::raster::Rgb;

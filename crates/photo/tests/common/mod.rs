@@ -309,6 +309,29 @@ pub fn derived_cases() -> Vec<Case> {
             &[Code::BackgroundUniform],
         ),
         case(
+            // A lamp up and to the left throws the head's shadow onto the
+            // wall, a band beside the silhouette: the cells far from it
+            // stay even, so only a model of the wall's shading near the
+            // outline sees it.
+            "head_shadow",
+            deliverable(&{
+                let bg = backdrop();
+                let (dx, dy) = (16i64, 10i64);
+                map(img, |x, y, p| {
+                    let (sx, sy) = (i64::from(x) - dx, i64::from(y) - dy);
+                    let caster = sx >= 0
+                        && sy >= 0
+                        && !is_backdrop(img.at_clamped(sx, sy), bg);
+                    if is_backdrop(p, bg) && caster {
+                        scale_rgb(p, 0.8)
+                    } else {
+                        p
+                    }
+                })
+            }),
+            &[Code::BackgroundUniform],
+        ),
+        case(
             "yellow_background",
             deliverable(&repaint_backdrop(img, |_, _| [236, 222, 170])),
             &[Code::BackgroundColour],
