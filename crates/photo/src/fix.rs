@@ -575,3 +575,25 @@ impl Unfixable {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replace::Refusal;
+
+    #[test]
+    fn every_refusal_of_a_replacement_is_retake_advice_in_chinese() {
+        for (why, says) in [
+            (Refusal::LowContrast(8.0), "颜色太接近"),
+            (Refusal::UnsureEdge(0.12), "轮廓不清晰"),
+            (Refusal::Model("x".into()), "自动换背景失败"),
+        ] {
+            let f = refusal(&why);
+            assert_eq!(f.outcome, Outcome::Fail);
+            assert!(
+                f.advice.contains(says) && f.advice.contains("重拍"),
+                "{f:?}"
+            );
+        }
+    }
+}

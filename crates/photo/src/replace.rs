@@ -338,7 +338,48 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
 
 #[cfg(test)]
 mod tests {
-    use super::box_mean;
+    use super::{box_mean, judge_edge, Head, MAX_EDGE_BAND, MIN_EDGE_CONTRAST};
+    use crate::raster::Rgb;
+
+    /// A dark person left of x = 100, a light wall right of it, and a matte
+    /// whose transition is `soft` pixels wide.
+    fn edge(soft: f32, wall: [u8; 3]) -> (f32, f32) {
+        let (w, h) = (200usize, 160usize);
+        let img = Rgb::from_fn(w as u32, h as u32, |x, _| {
+            if x < 100 {
+                [60, 50, 45]
+            } else {
+                wall
+            }
+        });
+        let alpha: Vec<f32> = (0..w * h)
+            .map(|k| {
+                let x = (k % w) as f32 + 0.5;
+                (0.5 - (x - 100.0) / soft.max(1e-3)).clamp(0.0, 1.0)
+            })
+            .collect();
+        let head = Head {
+            centre: (60.0, 80.0),
+            width: 100.0,
+            chin: 150.0,
+        };
+        judge_edge(&img, &alpha, head)
+    }
+
+    #[test]
+    fn a_sharp_outline_against_a_light_wall_is_sure() {
+        let (contrast, band) = edge(2.0, [235, 235, 235]);
+        assert!(contrast > MIN_EDGE_CONTRAST, "{contrast}");
+        assert!(band < MAX_EDGE_BAND, "{band}");
+    }
+
+    #[test]
+    fn a_wide_unsure_band_or_a_wall_like_the_hair_is_refused() {
+        let (_, band) = edge(30.0, [235, 235, 235]);
+        assert!(band > MAX_EDGE_BAND, "{band}");
+        let (contrast, _) = edge(2.0, [66, 56, 50]);
+        assert!(contrast < MIN_EDGE_CONTRAST, "{contrast}");
+    }
 
     #[test]
     fn box_mean_holds_on_a_photo_sized_plane() {

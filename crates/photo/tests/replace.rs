@@ -211,3 +211,35 @@ fn fix_replaces_a_cluttered_room_only_when_the_installation_allows_it() {
     );
     assert!(!failed.contains(&Code::FaceNone.as_str()));
 }
+
+#[test]
+fn a_head_cut_off_by_the_top_edge_is_refused_after_replacement_with_retake_advice() {
+    // The cluttered room again, with the frame's top edge through the hair.
+    let c = composed("sample_id_1.png", |x, y| match ((x / 37) + (y / 53)) % 4 {
+        0 => [196, 160, 110],
+        1 => [150, 110, 80],
+        2 => [220, 205, 170],
+        _ => [90, 80, 70],
+    });
+    let w = c.img.width as usize;
+    let top = (0..c.img.height as usize)
+        .find(|&y| (0..w).any(|x| c.matte[y * w + x] > 0.5))
+        .expect("the person has a top") as u32;
+    let cut = top + 12;
+    let big = Rgb::from_fn(c.img.width * 2, (c.img.height - cut) * 2, |x, y| {
+        c.img
+            .sample(x as f32 / 2.0, y as f32 / 2.0 + cut as f32)
+            .unwrap_or([0.0; 3])
+            .map(|v| v.round() as u8)
+    });
+    let capture = common::jpeg(&big, 92);
+    let spec = common::spec().with_replacement("白色").expect("白色");
+    let refused = common::engine()
+        .fix(&capture, &spec)
+        .expect_err("a head cut off is not fixed");
+    let advice = refused.advice().join("；");
+    assert!(advice.contains("头顶被照片上边缘截掉"), "{advice}");
+    // Measured again on the new backdrop, not the room's guess.
+    assert_eq!(refused.reasons.len(), 1, "{:?}", refused.reasons);
+    assert_eq!(refused.reasons[0].measured, "头顶被截掉");
+}

@@ -35,10 +35,11 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     });
 
     let spread = max_pairwise(&cells);
-    let uniform = Finding::new(Code::BackgroundUniform, "背景均匀（无渐变、无阴影）").limit(format!(
-        "各处色差 ΔE00 不超过 {}，轮廓旁阴影 ΔL* 不超过 {}",
-        rules.max_patch_delta_e, rules.max_shadow_depth
-    ));
+    let uniform =
+        Finding::new(Code::BackgroundUniform, "背景均匀（无渐变、无阴影）").limit(format!(
+            "各处色差 ΔE00 不超过 {}，轮廓旁阴影 ΔL* 不超过 {}",
+            rules.max_patch_delta_e, rules.max_shadow_depth
+        ));
     let head = (s.face.centre_x, s.face.eye_line);
     let shadow = super::shadow::depth(seg, head).unwrap_or(0.0);
     out.push(match spread {

@@ -49,7 +49,10 @@ pub fn depth(seg: &Segmentation, head_centre: (f32, f32)) -> Option<f32> {
     }
     let model = fit.solve()?;
     let wall_ab = (a / n, b / n);
-    let (cx, cy) = (head_centre.0 / seg.factor as f32, head_centre.1 / seg.factor as f32);
+    let (cx, cy) = (
+        head_centre.0 / seg.factor as f32,
+        head_centre.1 / seg.factor as f32,
+    );
     let mut sectors = [(0f32, 0usize); SECTORS];
     for y in 0..h {
         for x in 0..w {
@@ -63,7 +66,8 @@ pub fn depth(seg: &Segmentation, head_centre: (f32, f32)) -> Option<f32> {
                 continue;
             }
             let angle = (y as f32 + 0.5 - cy).atan2(x as f32 + 0.5 - cx);
-            let k = (((angle + std::f32::consts::PI) / std::f32::consts::TAU) * SECTORS as f32) as usize;
+            let k = (((angle + std::f32::consts::PI) / std::f32::consts::TAU) * SECTORS as f32)
+                as usize;
             let s = &mut sectors[k.min(SECTORS - 1)];
             *s = (s.0 + residual, s.1 + 1);
         }
@@ -98,7 +102,16 @@ fn distance_to_person(seg: &Segmentation, cap: u32) -> Vec<u32> {
         if next >= cap {
             continue;
         }
-        for (dx, dy) in [(-1i64, -1i64), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
+        for (dx, dy) in [
+            (-1i64, -1i64),
+            (0, -1),
+            (1, -1),
+            (-1, 0),
+            (1, 0),
+            (-1, 1),
+            (0, 1),
+            (1, 1),
+        ] {
             let (nx, ny) = (x as i64 + dx, y as i64 + dy);
             if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
                 continue;
@@ -171,7 +184,11 @@ impl Quadratic {
 
 impl Surface {
     fn at(&self, p: (f32, f32)) -> f32 {
-        terms(p).iter().zip(&self.0).map(|(t, c)| t * c).sum::<f64>() as f32
+        terms(p)
+            .iter()
+            .zip(&self.0)
+            .map(|(t, c)| t * c)
+            .sum::<f64>() as f32
     }
 }
 

@@ -319,9 +319,7 @@ pub fn derived_cases() -> Vec<Case> {
                 let (dx, dy) = (16i64, 10i64);
                 map(img, |x, y, p| {
                     let (sx, sy) = (i64::from(x) - dx, i64::from(y) - dy);
-                    let caster = sx >= 0
-                        && sy >= 0
-                        && !is_backdrop(img.at_clamped(sx, sy), bg);
+                    let caster = sx >= 0 && sy >= 0 && !is_backdrop(img.at_clamped(sx, sy), bg);
                     if is_backdrop(p, bg) && caster {
                         scale_rgb(p, 0.8)
                     } else {
