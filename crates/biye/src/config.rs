@@ -114,6 +114,12 @@ pub struct Config {
     #[arg(long, env = "BIYE_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
 
+    /// Seconds an upload's whole body may take to arrive (a 5 MB photo over
+    /// a slow mobile link takes well under a minute); a client trickling
+    /// bytes holds a connection no longer than this.
+    #[arg(long, env = "BIYE_UPLOAD_TIMEOUT", default_value_t = 120)]
+    pub upload_timeout: u64,
+
     /// Sign-in and code attempts allowed per client address per minute
     /// (a burst of as many is allowed at once).
     #[arg(long, env = "BIYE_SIGN_IN_PER_MINUTE", default_value_t = 20)]

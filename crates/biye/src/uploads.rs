@@ -26,6 +26,8 @@ pub enum UploadError {
     Format(&'static str),
     #[error("图片无法读取（{0}），请重新拍摄后上传")]
     Unreadable(String),
+    #[error("上传未完成或内容不完整，请重新上传")]
+    Broken,
 }
 
 /// A re-encoded image ready to store.

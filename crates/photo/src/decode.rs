@@ -77,7 +77,10 @@ pub fn decode(bytes: &[u8], want: Want) -> Result<Decoded, DecodeError> {
         },
         other => DecodeError::UnsupportedFormat(other),
     })?;
-    if u64::from(w) * u64::from(h) > want.max_pixels || w == 0 || h == 0 {
+    if w == 0 || h == 0 {
+        return Err(DecodeError::Corrupt(format!("图像尺寸 {w}×{h} 无效")));
+    }
+    if u64::from(w) * u64::from(h) > want.max_pixels {
         return Err(DecodeError::TooLarge {
             width: w,
             height: h,

@@ -23,7 +23,7 @@ use axum::Json;
 use tokio::sync::Semaphore;
 
 use super::error::{render, WebError, WebResult};
-use super::multipart::{read_capped, PartError};
+use super::multipart::{broken, read_capped, within, PartError, INCOMPLETE};
 use super::routes::Area;
 use super::AppState;
 use crate::capture::{self, Outcome};
@@ -179,11 +179,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 /// Reads the `photo` field, refusing it past the spec's byte limit.
 async fn read_photo(multipart: &mut Multipart, limit: u64) -> Result<Vec<u8>, String> {
     let mut parts = 0;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("上传未完成，请重试（{}）", e.body_text()))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| broken(&e))? {
         parts += 1;
         if parts > 5 {
             break;
@@ -193,7 +189,7 @@ async fn read_photo(multipart: &mut Multipart, limit: u64) -> Result<Vec<u8>, St
         }
         let cap = usize::try_from(limit).unwrap_or(usize::MAX);
         let buf = read_capped(&mut field, cap).await.map_err(|e| match e {
-            PartError::Incomplete(t) => format!("上传未完成，请重试（{t}）"),
+            PartError::Incomplete => INCOMPLETE.to_owned(),
             PartError::TooLarge(_) => format!(
                 "照片文件过大（超过 {} MB），请用手机相机的标准设置拍摄",
                 limit / 1_048_576
@@ -241,7 +237,8 @@ async fn upload(
         ));
     }
     let spec = state.config.photo_spec().map_err(WebError::internal)?;
-    let bytes = match read_photo(&mut multipart, spec.capture.max_bytes).await {
+    let read = read_photo(&mut multipart, spec.capture.max_bytes);
+    let bytes = match within(state.config.upload_timeout, read).await {
         Ok(b) => b,
         Err(e) => {
             return Ok(answer(

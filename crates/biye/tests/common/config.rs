@@ -29,6 +29,7 @@ pub fn config(database_url: String, dir: &std::path::Path) -> Config {
         log: "warn".into(),
         // High enough that only the flooding tests meet it.
         sign_in_per_minute: 10_000,
+        upload_timeout: 120,
         certificate_year_base: 2001,
         certificate_check: "luhn".into(),
         photo_background_replacement: "white".into(),

@@ -251,7 +251,7 @@ impl TestApp {
         self
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -483,13 +483,19 @@ pub async fn photo_submitted(app: &mut TestApp, admission_no: &str) -> i64 {
     photo_submitted_with(app, admission_no, &shot).await
 }
 
-/// As [`photo_submitted`], with `shot` as the phone's capture.
-pub async fn photo_submitted_with(app: &mut TestApp, admission_no: &str, shot: &[u8]) -> i64 {
+/// The candidate applies and opens the photo step: the phone page's link
+/// (`/capture/{token}`). Leaves the candidate signed in.
+pub async fn phone_link(app: &mut TestApp, admission_no: &str) -> String {
     app.forget_cookies();
     applied(app, admission_no).await;
     app.get("/me/photo").await;
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
-    let link = capture_link(&page);
+    capture_link(&page)
+}
+
+/// As [`photo_submitted`], with `shot` as the phone's capture.
+pub async fn photo_submitted_with(app: &mut TestApp, admission_no: &str, shot: &[u8]) -> i64 {
+    let link = phone_link(app, admission_no).await;
     let (s, _, _) = app
         .post_multipart(&format!("{link}/photo"), &[("photo", "a.jpg", shot)])
         .await;

@@ -15,7 +15,7 @@ use crate::db;
 use crate::domain::correction::{self, Field};
 use crate::uploads::{self, MAX_BYTES};
 use crate::web::error::{render, WebError, WebResult};
-use crate::web::multipart::{read_capped, PartError};
+use crate::web::multipart::{broken, read_capped, within, PartError, INCOMPLETE};
 use crate::web::session::{CsrfToken, CurrentCandidate};
 use crate::web::AppState;
 
@@ -81,11 +81,7 @@ pub(super) async fn page(
 async fn read(multipart: &mut Multipart) -> Result<(String, String, Vec<Bytes>), String> {
     let (mut field, mut value, mut files) = (String::new(), String::new(), Vec::new());
     let mut parts = 0;
-    while let Some(mut part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("上传未完成，请重试（{}）", e.body_text()))?
-    {
+    while let Some(mut part) = multipart.next_field().await.map_err(|e| broken(&e))? {
         parts += 1;
         if parts > 10 {
             return Err("提交的内容有误，请刷新页面后重试".into());
@@ -94,7 +90,7 @@ async fn read(multipart: &mut Multipart) -> Result<(String, String, Vec<Bytes>),
         let buf = read_capped(&mut part, MAX_BYTES - 1)
             .await
             .map_err(|e| match e {
-                PartError::Incomplete(t) => format!("上传未完成，请重试（{t}）"),
+                PartError::Incomplete => INCOMPLETE.to_owned(),
                 PartError::TooLarge(_) => "证明材料每个文件应小于 1 MB".to_owned(),
             })?;
         match name.as_str() {
@@ -119,10 +115,11 @@ pub(super) async fn file(
         page.error = Some(m);
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
-    let (field, value, files) = match read(&mut multipart).await {
-        Ok(x) => x,
-        Err(m) => return refuse(page, m),
-    };
+    let (field, value, files) =
+        match within(state.config.upload_timeout, read(&mut multipart)).await {
+            Ok(x) => x,
+            Err(m) => return refuse(page, m),
+        };
     page.field = field.clone();
     page.value = value.clone();
     let Some(f) = Field::from_db(&field) else {

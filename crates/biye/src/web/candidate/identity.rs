@@ -19,7 +19,7 @@ use crate::db::audit::Actor;
 use crate::domain::{ApplicationEvent, ApplicationState as S};
 use crate::uploads::{self, UploadError, MAX_BYTES};
 use crate::web::error::{render, WebError, WebResult};
-use crate::web::multipart::{read_capped, PartError};
+use crate::web::multipart::{broken, read_capped, within, PartError};
 use crate::web::session::{CsrfToken, CurrentCandidate};
 use crate::web::AppState;
 
@@ -86,7 +86,7 @@ pub(super) async fn page(
 async fn read_field(field: &mut axum::extract::multipart::Field<'_>) -> Result<Bytes, UploadError> {
     match read_capped(field, MAX_BYTES - 1).await {
         Ok(b) => Ok(b.into()),
-        Err(PartError::Incomplete(t)) => Err(UploadError::Unreadable(t)),
+        Err(PartError::Incomplete) => Err(UploadError::Broken),
         Err(PartError::TooLarge(n)) => Err(UploadError::TooLarge(n.div_ceil(1024))),
     }
 }
@@ -95,11 +95,7 @@ async fn read_field(field: &mut axum::extract::multipart::Field<'_>) -> Result<B
 async fn collect(multipart: &mut Multipart) -> Result<Vec<(Kind, Bytes)>, String> {
     let mut files: Vec<(Kind, Bytes)> = Vec::new();
     let mut parts = 0;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("上传未完成，请重试（{}）", e.body_text()))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| broken(&e))? {
         parts += 1;
         if parts > 10 {
             return Err("提交的内容有误，请刷新页面后重新上传".into());
@@ -127,7 +123,7 @@ pub(super) async fn submit(
     let Some(a) = j.application.as_ref().filter(|_| page.open) else {
         return Err(WebError::NotNow("当前不需要上传身份证附件"));
     };
-    let files = match collect(&mut multipart).await {
+    let files = match within(state.config.upload_timeout, collect(&mut multipart)).await {
         Ok(f) => f,
         Err(m) => {
             page.error = Some(m);
