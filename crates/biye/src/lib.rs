@@ -10,6 +10,8 @@ pub mod demo;
 pub mod domain;
 pub mod exports;
 pub mod face_match;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod interchange;
 pub mod jobs;

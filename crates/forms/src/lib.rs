@@ -11,6 +11,8 @@
 //! few milliseconds; [`Renderer::render`] evicts cache entries unused for a
 //! few renders so memory stays bounded in a long-running server.
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod qr;
 mod world;
 

@@ -23,6 +23,8 @@ pub mod decode;
 pub mod encode;
 pub mod face;
 mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod measure;
 pub mod raster;

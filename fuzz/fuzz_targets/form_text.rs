@@ -1,0 +1,5 @@
+//! See `forms::fuzzing::form_text`: the property lives beside the code, shared with the
+//! regression test that replays this target's findings.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| forms::fuzzing::form_text(bytes));
