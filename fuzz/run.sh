@@ -3,8 +3,8 @@
 # inputs that take over 1 s or 256 MB counted as failures, as issue 12 asks.
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
 # Corpora grow in fuzz/corpus/<target>, failures land in fuzz/artifacts/.
-# What a run found is kept as regression inputs in the crates' tests
-# (crates/photo/tests/fuzz/, crates/biye/tests/fuzz/), run by `cargo test`.
+# What a run found is kept as regression inputs in fuzz/regressions/<target>/,
+# replayed by crates/biye/tests/fuzz_regressions.rs in `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"

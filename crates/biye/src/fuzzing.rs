@@ -1,6 +1,6 @@
 //! The properties the fuzz targets (`fuzz/`) hold biye's parsers and upload
 //! validation to, shared with the regression tests that replay what a
-//! campaign found (`tests/fuzz_regressions.rs`).
+//! campaign kept (`tests/fuzz_regressions.rs`).
 
 use crate::domain::{
     AdmissionNo, BatchCode, CourseCode, IdNo, IdType, MajorCode, OfficeCode, PhoneNumber,

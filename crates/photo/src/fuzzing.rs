@@ -1,6 +1,6 @@
 //! The properties the fuzz targets (`fuzz/`) hold the engine to, shared with
 //! the regression tests that replay what a campaign found
-//! (`tests/fuzz_regressions.rs`), so both check exactly the same thing.
+//! (`crates/biye/tests/fuzz_regressions.rs`), so both check exactly the same thing.
 
 use std::sync::OnceLock;
 

@@ -20,6 +20,21 @@ fn under_light(gains: [f32; 3]) -> Vec<u8> {
     common::jpeg(&lit, 95)
 }
 
+/// Fixes `capture` under the standard spec and checks the result passes.
+fn fixed_and_compliant(capture: &[u8]) -> photo::Fixed {
+    let spec = common::spec();
+    let fixed = common::engine()
+        .fix(capture, &spec)
+        .unwrap_or_else(|u| panic!("{:?}", u.advice()));
+    let after = common::engine().check(&fixed.jpeg, &spec);
+    assert!(
+        after.compliant,
+        "{:#?}",
+        after.failures().collect::<Vec<_>>()
+    );
+    fixed
+}
+
 fn gains_of(steps: &[Step]) -> [f32; 3] {
     match steps.first() {
         Some(Step::CorrectColour { gains, .. }) => *gains,
@@ -44,9 +59,7 @@ fn a_warm_lamp_on_a_neutral_wall_is_corrected_by_one_transform() {
         Some(Outcome::Fail),
         "{before:#?}"
     );
-    let fixed = common::engine()
-        .fix(&capture, &spec)
-        .unwrap_or_else(|u| panic!("{:?}", u.advice()));
+    let fixed = fixed_and_compliant(&capture);
     let g = gains_of(&fixed.steps);
     // Blue is raised most, red least: the lamp's cast undone. (Not exactly
     // 1 / 0.72: the sample's own wall is a slightly cool grey, and the
@@ -70,29 +83,13 @@ fn a_warm_lamp_on_a_neutral_wall_is_corrected_by_one_transform() {
     assert!(de < 4.0, "{de}");
     let text = fixed.steps[0].describe();
     assert!(text.contains("全图同一线性变换"), "{text}");
-    let after = common::engine().check(&fixed.jpeg, &spec);
-    assert!(
-        after.compliant,
-        "{:#?}",
-        after.failures().collect::<Vec<_>>()
-    );
 }
 
 #[test]
 fn a_dim_room_is_brightened_as_a_whole() {
-    let capture = under_light([0.42, 0.42, 0.42]);
-    let spec = common::spec();
-    let fixed = common::engine()
-        .fix(&capture, &spec)
-        .unwrap_or_else(|u| panic!("{:?}", u.advice()));
+    let fixed = fixed_and_compliant(&under_light([0.42, 0.42, 0.42]));
     let g = gains_of(&fixed.steps);
     assert!(g.iter().all(|&v| v > 1.5), "{g:?}");
-    let after = common::engine().check(&fixed.jpeg, &spec);
-    assert!(
-        after.compliant,
-        "{:#?}",
-        after.failures().collect::<Vec<_>>()
-    );
 }
 
 #[test]
