@@ -106,10 +106,10 @@ struct Query<'a> {
 struct Answer {
     /// false: the register holds no photo of this person.
     found: bool,
-    #[serde(default)]
-    similarity: f32,
-    #[serde(default)]
-    threshold: f32,
+    /// Both required when `found`: a default would let an answer without
+    /// a score pass as a match.
+    similarity: Option<f32>,
+    threshold: Option<f32>,
 }
 
 /// The authority's comparison service: one POST per capture, retried as the
@@ -148,14 +148,18 @@ impl FaceComparator for HttpComparator {
             if !a.found {
                 return Ok(None);
             }
-            if !(a.similarity.is_finite() && a.threshold.is_finite()) {
-                return Err(FaceMatchError::Unavailable("应答中的相似度无法识别".into()));
+            match (a.similarity, a.threshold) {
+                (Some(similarity), Some(threshold))
+                    if similarity.is_finite() && threshold.is_finite() =>
+                {
+                    Ok(Some(Compared {
+                        similarity,
+                        threshold,
+                        source: "authority",
+                    }))
+                }
+                _ => Err(FaceMatchError::Unavailable("应答中缺少相似度或阈值".into())),
             }
-            Ok(Some(Compared {
-                similarity: a.similarity,
-                threshold: a.threshold,
-                source: "authority",
-            }))
         })
     }
 }

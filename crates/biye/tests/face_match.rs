@@ -127,6 +127,11 @@ async fn authority() -> (String, Arc<AtomicUsize>) {
             "/unknown",
             post(|| async { Json(serde_json::json!({ "found": false })) }),
         )
+        // Found, but no score: must not read as a match.
+        .route(
+            "/scoreless",
+            post(|| async { Json(serde_json::json!({ "found": true })) }),
+        )
         .route("/down", post(|| async { StatusCode::SERVICE_UNAVAILABLE }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -159,6 +164,7 @@ async fn the_authoritys_service_compares_with_the_register_and_its_outage_costs_
         ("/compare", "相似度 0.970（公安人口库比对）"),
         ("/unknown", "无档案照片"),
         ("/down", "人像比对服务暂时无法访问"),
+        ("/scoreless", "应答中缺少相似度或阈值"),
     ] {
         let before = calls.load(Ordering::SeqCst);
         for mut app in with_service(format!("{base}{path}")).await {
