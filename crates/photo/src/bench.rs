@@ -67,17 +67,8 @@ pub fn phone_capture_on_wall(wall: [u8; 3]) -> Result<Vec<u8>, String> {
 /// scaled by `gains` in linear light, as a warm lamp or a dim room does to
 /// the whole scene. A near-neutral wall under it is what `cast` corrects.
 pub fn phone_capture_under_light(gains: [f32; 3]) -> Result<Vec<u8>, String> {
-    let src = portrait()?;
-    let tables: [[u8; 256]; 3] = std::array::from_fn(|c| {
-        std::array::from_fn(|v| {
-            let lin = crate::colour::linear(v as u8) * gains[c];
-            crate::colour::srgb8(lin)
-        })
-    });
-    let lit = Rgb::from_fn(src.width, src.height, |x, y| {
-        let p = src.at(x, y);
-        std::array::from_fn(|c| tables[c][usize::from(p[c])])
-    });
+    let mut lit = portrait()?;
+    crate::cast::apply_gains(&mut lit, gains);
     enlarge(lit)
 }
 

@@ -10,8 +10,8 @@
 //! alone: beyond [`MAX_CAST_CHROMA`] the correction would paint the face, so
 //! such a backdrop is the replacement's job or the candidate's.
 
-use crate::colour::{lab_of_linear, linear, srgb8 as to_srgb8, Lab};
-use crate::measure::background::accepts_colour;
+use crate::colour::{lab_of_linear, linear, srgb8, Lab};
+use crate::measure::background::{accepts_colour, neutral_band};
 use crate::measure::segment::{Label, Segmentation};
 use crate::raster::Rgb;
 use crate::spec::BackgroundRules;
@@ -88,13 +88,19 @@ impl Correction {
     }
 
     pub fn apply_in_place(&self, img: &mut Rgb) {
-        let tables: [[u8; 256]; 3] = std::array::from_fn(|c| {
-            std::array::from_fn(|v| to_srgb8(linear(v as u8) * self.gains[c]))
-        });
-        for p in img.data.chunks_exact_mut(3) {
-            for (c, v) in p.iter_mut().enumerate() {
-                *v = tables[c][usize::from(*v)];
-            }
+        apply_gains(img, self.gains);
+    }
+}
+
+/// Scales each channel of `img` by its gain in linear light (one lookup
+/// table per channel): what a change of light does to a whole scene, and
+/// what undoes it.
+pub fn apply_gains(img: &mut Rgb, gains: [f32; 3]) {
+    let tables: [[u8; 256]; 3] =
+        std::array::from_fn(|c| std::array::from_fn(|v| srgb8(linear(v as u8) * gains[c])));
+    for p in img.data.chunks_exact_mut(3) {
+        for (c, v) in p.iter_mut().enumerate() {
+            *v = tables[c][usize::from(*v)];
         }
     }
 }
@@ -121,20 +127,6 @@ fn backdrop_linear(img: &Rgb, seg: &Segmentation) -> Option<[f32; 3]> {
     (n > 0).then(|| sum.map(|s| (s / f64::from(n)) as f32))
 }
 
-/// The lightness band the neutral references accept (as `accepts_colour`).
-fn neutral_band(rules: &BackgroundRules) -> Option<(f32, f32)> {
-    let neutral: Vec<f32> = rules
-        .references
-        .iter()
-        .map(|r| crate::colour::lab(r.rgb))
-        .filter(|l| l.chroma() < 2.0)
-        .map(|l| l.l)
-        .collect();
-    let lo = neutral.iter().copied().reduce(f32::min)?;
-    let hi = neutral.iter().copied().reduce(f32::max)?;
-    Some((lo - rules.neutral_lightness_tolerance, hi))
-}
-
 fn face_samples(img: &Rgb, (x0, y0, x1, y1): (f32, f32, f32, f32)) -> Vec<[u8; 3]> {
     const GRID: usize = 24;
     let mut out = Vec::with_capacity(GRID * GRID);
@@ -156,7 +148,7 @@ fn clipped_share(pixels: &[[u8; 3]], gains: [f32; 3]) -> f32 {
     }
     let clipped = pixels
         .iter()
-        .filter(|p| (0..3).all(|c| to_srgb8(linear(p[c]) * gains[c]) >= 250))
+        .filter(|p| (0..3).all(|c| srgb8(linear(p[c]) * gains[c]) >= 250))
         .count();
     clipped as f32 / pixels.len() as f32
 }
@@ -182,7 +174,7 @@ mod tests {
     #[test]
     fn srgb_round_trips_through_linear() {
         for v in 0..=255u8 {
-            assert_eq!(to_srgb8(linear(v)), v);
+            assert_eq!(srgb8(linear(v)), v);
         }
     }
 

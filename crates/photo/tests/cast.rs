@@ -6,17 +6,12 @@
 
 mod common;
 
-use photo::colour::{linear, srgb8};
-use photo::raster::Rgb;
 use photo::{Code, Outcome, Step};
 
 /// The sample portrait as if lit by light of these linear gains.
 fn under_light(gains: [f32; 3]) -> Vec<u8> {
-    let src = common::pixels(&common::sample("sample_id_3.png"));
-    let lit = Rgb::from_fn(src.width, src.height, |x, y| {
-        let p = src.at(x, y);
-        std::array::from_fn(|c| srgb8(linear(p[c]) * gains[c]))
-    });
+    let mut lit = common::pixels(&common::sample("sample_id_3.png"));
+    photo::cast::apply_gains(&mut lit, gains);
     common::jpeg(&lit, 95)
 }
 

@@ -92,20 +92,32 @@ fn colour_finding(f: Finding, mean: Lab, rules: &BackgroundRules) -> Finding {
 /// Neutral references accept a band of lightness (a white wall photographed
 /// indoors is grey) with little chroma; coloured references a CIEDE2000 radius.
 pub fn accepts_colour(mean: Lab, rules: &BackgroundRules) -> bool {
-    let refs: Vec<Lab> = rules.references.iter().map(|r| lab(r.rgb)).collect();
-    let neutral: Vec<&Lab> = refs.iter().filter(|r| r.chroma() < 2.0).collect();
-    if let (Some(lo), Some(hi)) = (
-        neutral.iter().map(|r| r.l).reduce(f32::min),
-        neutral.iter().map(|r| r.l).reduce(f32::max),
-    ) {
-        let l_ok = mean.l >= lo - rules.neutral_lightness_tolerance && mean.l <= hi + 0.5;
+    if let Some((lo, hi)) = neutral_band(rules) {
+        let l_ok = mean.l >= lo && mean.l <= hi + 0.5;
         if l_ok && mean.chroma() <= rules.neutral_chroma_tolerance {
             return true;
         }
     }
+    let refs: Vec<Lab> = rules.references.iter().map(|r| lab(r.rgb)).collect();
     refs.iter()
         .filter(|r| r.chroma() >= 2.0)
         .any(|r| delta_e2000(mean, *r) <= rules.coloured_delta_e)
+}
+
+/// The lightness band (CIELAB L*) the neutral references accept: from the
+/// darkest of them less the tolerance to the lightest; `None` without a
+/// neutral reference.
+pub fn neutral_band(rules: &BackgroundRules) -> Option<(f32, f32)> {
+    let neutral = rules
+        .references
+        .iter()
+        .map(|r| lab(r.rgb))
+        .filter(|l| l.chroma() < 2.0)
+        .map(|l| l.l);
+    let (lo, hi) = neutral.fold(None, |band: Option<(f32, f32)>, l| {
+        Some(band.map_or((l, l), |(lo, hi)| (lo.min(l), hi.max(l))))
+    })?;
+    Some((lo - rules.neutral_lightness_tolerance, hi))
 }
 
 /// Mean colour of every grid cell that is mostly backdrop.
