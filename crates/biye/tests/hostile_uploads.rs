@@ -392,3 +392,22 @@ async fn a_trickling_upload_times_out_and_others_are_served_meanwhile() {
         assert!(other_took < Duration::from_secs(1), "{other_took:?}");
     }
 }
+
+#[tokio::test]
+async fn a_body_that_breaks_off_inside_the_photo_is_told_in_chinese() {
+    let passing = admission_of(Case::Passing);
+    for mut app in demo_apps().await {
+        let link = common::phone_link(&mut app, &passing).await;
+        // The photo part starts and the body ends: no closing boundary.
+        let body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\npartial"
+        );
+        let (s, text) = answer(&app, multipart_request(&app, &link, Body::from(body))).await;
+        assert!(s.is_client_error(), "{s}");
+        assert!(text.contains("上传未完成或内容不完整"), "{text}");
+        assert!(
+            !text.contains("stream"),
+            "the parser's English stays in the log: {text}"
+        );
+    }
+}
