@@ -4,7 +4,7 @@
 mod common;
 
 use biye::cli::export::to_jsonl;
-use biye::db::import::{apply, ImportError};
+use biye::db::import::{apply, import, ImportError};
 use biye::interchange::{self, Records};
 use common::TestApp;
 use sqlx::Row;
@@ -161,10 +161,76 @@ async fn a_file_with_an_unknown_candidate_imports_nothing_and_names_the_line() {
         let ImportError::Invalid(errors) = err else {
             panic!("expected a validation error")
         };
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 4, "{}", app.backend);
-        assert!(errors[0].to_string().contains("029999999999 的考生不存在"));
+        assert_eq!(errors.total, 1);
+        assert_eq!(errors.list[0].line, 4, "{}", app.backend);
+        assert!(errors.list[0]
+            .to_string()
+            .contains("029999999999 的考生不存在"));
         assert_eq!(snapshot(&app).await, before);
+    }
+}
+
+/// Imports a file's text as `biye import` does: read in one pass, in chunks.
+async fn import_text(app: &TestApp, text: &str, chunk: usize) -> Result<u64, ImportError> {
+    let input = std::io::Cursor::new(text.as_bytes().to_vec());
+    let o = import(&app.db, input, "test", app.state.clock.now(), chunk, |_| {}).await?;
+    Ok(o.changed)
+}
+
+#[tokio::test]
+async fn a_file_read_in_small_chunks_imports_whole_and_once() {
+    for app in TestApp::all().await {
+        let data = biye::demo::generate(40, 9);
+        let texts: Vec<String> = data.files.iter().map(|r| to_jsonl(r).unwrap()).collect();
+        for t in &texts {
+            import_text(&app, t, 7).await.unwrap();
+        }
+        let scores = match &data.files[4] {
+            Records::Scores(v) => v.len(),
+            other => panic!("the fifth demo file holds {:?}", other.kind()),
+        };
+        let before = snapshot(&app).await;
+        assert!(before.iter().any(|l| l == "candidates: 40"), "{before:?}");
+        assert!(
+            before.contains(&format!("scores: {scores}")),
+            "{}",
+            app.backend
+        );
+        for t in &texts {
+            assert_eq!(import_text(&app, t, 7).await.unwrap(), 0, "{}", app.backend);
+        }
+        assert_eq!(snapshot(&app).await, before, "{}", app.backend);
+    }
+}
+
+#[tokio::test]
+async fn an_error_in_the_last_chunk_undoes_the_chunks_already_written() {
+    for app in TestApp::all().await {
+        let app = app.with_demo(20).await;
+        let before = snapshot(&app).await;
+        let mut text = String::from(r#"{"format":"biye","version":1,"kind":"scores"}"#);
+        for course in 10..30 {
+            text += &format!(
+                "\n{{\"admission_no\":\"020118100001\",\"course_code\":\"000{course}\",\"sitting\":\"202304\",\"score\":61}}"
+            );
+        }
+        // Line 22 names nobody; line 23 repeats line 2, eight chunks later.
+        text += "\n{\"admission_no\":\"029999999999\",\"course_code\":\"00054\",\"sitting\":\"202304\",\"score\":70}";
+        text += "\n{\"admission_no\":\"020118100001\",\"course_code\":\"00010\",\"sitting\":\"202304\",\"score\":61}\n";
+        let Err(ImportError::Invalid(errors)) = import_text(&app, &text, 3).await else {
+            panic!("{}: the file was accepted", app.backend)
+        };
+        let got: Vec<(usize, String)> = errors
+            .list
+            .iter()
+            .map(|e| (e.line, e.message.clone()))
+            .collect();
+        assert_eq!(errors.total, 2, "{got:?}");
+        assert_eq!(got[0].0, 22);
+        assert!(got[0].1.contains("029999999999 的考生不存在"), "{got:?}");
+        assert_eq!(got[1].0, 23);
+        assert!(got[1].1.contains("与第 2 行重复"), "{got:?}");
+        assert_eq!(snapshot(&app).await, before, "{}", app.backend);
     }
 }
 

@@ -15,7 +15,6 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::demo::{self, Case};
 use crate::domain::{OfficeCode, StaffRole};
-use crate::interchange::Parsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -108,11 +107,23 @@ pub async fn load(
             .map_err(|m| anyhow::anyhow!("BIYE_DEMO_PASSWORD 不符合密码规则：{m}"))?;
     }
     claim_for_demo(db).await?;
-    let data = demo::generate(candidates, seed);
-    for records in data.files {
-        let lines = (2..records.len() + 2).collect();
-        let parsed = Parsed { records, lines };
-        db::import::apply(db, &parsed, "demo", now).await?;
+    // Through the same files and import path as the exam system's data.
+    let dir = tempfile::tempdir().context("无法创建临时目录")?;
+    let path = dir.path().to_owned();
+    let (files, cases) =
+        tokio::task::spawn_blocking(move || demo::write_files(&path, candidates, seed))
+            .await?
+            .context("生成演示数据失败")?;
+    for file in files {
+        let input = std::io::BufReader::new(std::fs::File::open(&file)?);
+        let chunk = db::import::CHUNK;
+        match db::import::import(db, input, "demo", now, chunk, |_| {}).await {
+            Ok(_) => {}
+            Err(db::import::ImportError::Invalid(e)) => {
+                anyhow::bail!("演示数据有误（{}）：{:?}", file.display(), e.list.first())
+            }
+            Err(db::import::ImportError::Db(e)) => return Err(e.into()),
+        }
     }
     let pool = db.pool();
     let stored = db::reference::meta(pool, "demo_password_hash").await?;
@@ -159,7 +170,7 @@ pub async fn load(
         Case::HongKongPermit,
     ];
     for case in shown {
-        if let Some((no, _)) = data.cases.iter().find(|(_, c)| *c == case) {
+        if let Some((no, _)) = cases.iter().find(|(_, c)| *c == case) {
             accounts.push(Account {
                 who: format!("考生（{}）", case.label()),
                 login: no.to_string(),

@@ -104,22 +104,6 @@ async fn graduates(config: &Config, db: &crate::db::Db, args: &Args) -> anyhow::
 pub fn to_jsonl(records: &Records) -> std::io::Result<String> {
     let mut out = Vec::new();
     interchange::write_header(&mut out, records.kind())?;
-    fn all<T: serde::Serialize>(out: &mut Vec<u8>, v: &[T]) -> std::io::Result<()> {
-        v.iter().try_for_each(|r| interchange::write_record(out, r))
-    }
-    match records {
-        Records::Offices(v) => all(&mut out, v)?,
-        Records::Batches(v) => all(&mut out, v)?,
-        Records::Plans(v) => all(&mut out, v)?,
-        Records::Candidates(v) => all(&mut out, v)?,
-        Records::Scores(v) => all(&mut out, v)?,
-        Records::Violations(v) => all(&mut out, v)?,
-        Records::PriorEducation(v) => all(&mut out, v)?,
-        Records::Qualifications(v) => all(&mut out, v)?,
-        Records::Certificates(v) => all(&mut out, v)?,
-        Records::SubstitutionRules(v) => all(&mut out, v)?,
-        Records::ExemptionRules(v) => all(&mut out, v)?,
-        Records::Prework(v) => all(&mut out, v)?,
-    }
+    interchange::write_records(&mut out, records)?;
     String::from_utf8(out).map_err(std::io::Error::other)
 }

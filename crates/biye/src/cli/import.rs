@@ -1,13 +1,14 @@
 //! `biye import FILE…`: validate every line, report every error with its line
-//! number, and import nothing from a file that has any.
+//! number, and import nothing from a file that has any. Files are read in one
+//! pass, a chunk at a time (`db::import`), so their size is not bounded by memory.
 
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::db::import::{apply, ImportError};
-use crate::interchange;
+use crate::db::import::{import, ImportError, Outcome, CHUNK};
+use crate::interchange::Reader;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,37 +39,27 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         };
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = super::progress_bar(len, &format!("读取 {name}"));
-        let parsed = interchange::read(BufReader::new(file), |n| bar.set_position(n));
-        bar.finish_and_clear();
-        let result = match parsed {
-            Ok(parsed) if args.check => {
-                println!(
-                    "文件 {name}：{} 条{}记录，校验通过。",
-                    parsed.records.len(),
-                    parsed.records.kind().label()
-                );
-                continue;
-            }
-            Ok(parsed) => apply(&db, &parsed, &name, now)
-                .await
-                .map(|o| (o, parsed.records.kind())),
-            Err(errors) => Err(ImportError::Invalid(errors)),
+        let input = BufReader::with_capacity(1 << 16, file);
+        let result = if args.check {
+            check(input, |n| bar.set_position(n))
+        } else {
+            import(&db, input, &name, now, CHUNK, |n| bar.set_position(n)).await
         };
+        bar.finish_and_clear();
         match result {
-            Ok((o, kind)) => println!(
-                "文件 {name}：{} 条{}记录，新增或更新 {} 行，其余未变。",
-                o.records,
-                kind.label(),
-                o.changed
+            Ok(o) if args.check => println!("文件 {name}：{} 条记录，校验通过。", o.records),
+            Ok(o) => println!(
+                "文件 {name}：{} 条记录，新增或更新 {} 行，其余未变。",
+                o.records, o.changed
             ),
             Err(ImportError::Invalid(errors)) => {
                 ok = false;
-                eprintln!("文件 {name}：有 {} 处错误，未导入任何数据。", errors.len());
-                for e in errors.iter().take(SHOWN_ERRORS) {
+                eprintln!("文件 {name}：有 {} 处错误，未导入任何数据。", errors.total);
+                for e in errors.list.iter().take(SHOWN_ERRORS) {
                     eprintln!("  文件 {name} {e}");
                 }
-                if errors.len() > SHOWN_ERRORS {
-                    eprintln!("  ……另有 {} 处错误未列出", errors.len() - SHOWN_ERRORS);
+                if errors.total > SHOWN_ERRORS {
+                    eprintln!("  ……另有 {} 处错误未列出", errors.total - SHOWN_ERRORS);
                 }
             }
             Err(ImportError::Db(e)) => return Err(e.into()),
@@ -80,4 +71,23 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `--check`: reads and validates every line without touching the database.
+fn check(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Outcome, ImportError> {
+    let mut reader = Reader::open(input).map_err(ImportError::Invalid)?;
+    let mut records = 0;
+    while let Some(chunk) = reader.next_chunk(CHUNK) {
+        records += chunk.records.len() as u64;
+        progress(reader.consumed());
+    }
+    let errors = reader.finish();
+    if errors.is_empty() {
+        Ok(Outcome {
+            changed: 0,
+            records,
+        })
+    } else {
+        Err(ImportError::Invalid(errors))
+    }
 }

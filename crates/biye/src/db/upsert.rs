@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 /// A value to bind. NULLs are typed: PostgreSQL refuses a text NULL in a BIGINT column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Val {
     Text(String),
     Int(i64),
@@ -62,6 +62,28 @@ macro_rules! row {
     };
 }
 
+/// How a dialect numbers a statement's parameters. SQLite gets anonymous
+/// `?`: sqlx looks up every parameter's name before binding it, and SQLite
+/// finds a name by a linear search of the statement's names, so numbered
+/// parameters cost time quadratic in the statement's size (79 % of the
+/// 200,000-candidate import, measured with `$n`). Anonymous ones have no name
+/// to search. PostgreSQL keeps `$n` (it has no such search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    Anonymous,
+    Numbered,
+}
+
+impl Placeholders {
+    fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Placeholders::Anonymous
+        } else {
+            Placeholders::Numbered
+        }
+    }
+}
+
 /// The upsert of one table: insert, or update the non-key columns when any differ.
 pub struct Upsert<'a> {
     pub table: &'a str,
@@ -71,11 +93,16 @@ pub struct Upsert<'a> {
 }
 
 impl Upsert<'_> {
-    fn sql(&self, columns: &[&str], rows: usize) -> String {
+    fn sql(&self, columns: &[&str], rows: usize, style: Placeholders) -> String {
         let n = columns.len();
         let values: Vec<String> = (0..rows)
             .map(|r| {
-                let ps: Vec<String> = (1..=n).map(|c| format!("${}", r * n + c)).collect();
+                let ps: Vec<String> = (1..=n)
+                    .map(|c| match style {
+                        Placeholders::Anonymous => "?".to_owned(),
+                        Placeholders::Numbered => format!("${}", r * n + c),
+                    })
+                    .collect();
                 format!("({})", ps.join(", "))
             })
             .collect();
@@ -108,25 +135,26 @@ impl Upsert<'_> {
     /// One statement may not upsert a key twice (PostgreSQL refuses), and derived
     /// rows repeat (several plans share a school): the last row of a key wins.
     fn distinct_keys(&self, rows: Vec<Row>) -> Vec<Row> {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut out: Vec<Row> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key = format!(
-                "{:?}",
-                row.0
-                    .iter()
-                    .filter(|(c, _)| self.keys.contains(c))
-                    .collect::<Vec<_>>()
-            );
-            match index.get(&key) {
-                Some(&at) => out[at] = row,
-                None => {
-                    index.insert(key, out.len());
-                    out.push(row);
-                }
-            }
+        let key_columns: Vec<usize> = match rows.first() {
+            Some(first) => (0..first.0.len())
+                .filter(|&i| self.keys.contains(&first.0[i].0))
+                .collect(),
+            None => return rows,
+        };
+        let mut last: HashMap<Vec<&Val>, usize> = HashMap::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            last.insert(key_columns.iter().map(|&c| &row.0[c].1).collect(), i);
         }
-        out
+        if last.len() == rows.len() {
+            return rows;
+        }
+        let mut keep = vec![false; rows.len()];
+        last.values().for_each(|&i| keep[i] = true);
+        drop(last);
+        rows.into_iter()
+            .zip(keep)
+            .filter_map(|(row, keep)| keep.then_some(row))
+            .collect()
     }
 
     pub async fn run(&self, conn: &mut AnyConnection, rows: Vec<Row>) -> Result<u64, sqlx::Error> {
@@ -144,17 +172,21 @@ impl Upsert<'_> {
                 odd.0.iter().map(|(c, _)| *c).collect::<Vec<_>>()
             )));
         }
-        let rows = self.distinct_keys(rows);
-        // Both dialects accept well over 30,000 parameters per statement.
-        let per_chunk = (30_000 / columns.len()).clamp(1, 500);
+        let style = Placeholders::of(conn);
+        // Both dialects accept over 30,000 parameters. On PostgreSQL, 100 rows
+        // a statement made the 2.2 million scores take 70 s, 500 rows 53 s
+        // and 2,500 rows 53 s.
+        let per_statement = (30_000 / columns.len()).clamp(1, 500);
+        let mut rows = self.distinct_keys(rows).into_iter().peekable();
         let mut changed = 0;
-        for chunk in rows.chunks(per_chunk) {
-            let sql = self.sql(&columns, chunk.len());
+        while rows.peek().is_some() {
+            let chunk: Vec<Row> = rows.by_ref().take(per_statement).collect();
+            let sql = self.sql(&columns, chunk.len(), style);
             let mut q = sqlx::query(&sql);
-            for (_, v) in chunk.iter().flat_map(|r| r.0.iter()) {
+            for (_, v) in chunk.into_iter().flat_map(|r| r.0) {
                 q = match v {
-                    Val::Text(s) => q.bind(s.clone()),
-                    Val::Int(i) => q.bind(*i),
+                    Val::Text(s) => q.bind(s),
+                    Val::Int(i) => q.bind(i),
                     Val::NullText => q.bind(None::<String>),
                     Val::NullInt => q.bind(None::<i64>),
                 };
@@ -176,11 +208,16 @@ mod tests {
             keys: &["code"],
             untracked: &[],
         };
-        let sql = u.sql(&["code", "name"], 2);
+        let sql = u.sql(&["code", "name"], 2, Placeholders::Numbered);
         assert_eq!(
             sql,
             "INSERT INTO offices (code, name) VALUES ($1, $2), ($3, $4) ON CONFLICT (code) \
              DO UPDATE SET name = excluded.name WHERE offices.name IS DISTINCT FROM excluded.name"
+        );
+        let anonymous = u.sql(&["code", "name"], 2, Placeholders::Anonymous);
+        assert!(
+            anonymous.contains("VALUES (?, ?), (?, ?) ON CONFLICT"),
+            "{anonymous}"
         );
         let rows = vec![
             crate::row! { "code" => "0201", "name" => "甲" },
@@ -189,6 +226,7 @@ mod tests {
         ];
         let out = u.distinct_keys(rows);
         assert_eq!(out.len(), 2);
-        assert!(matches!(&out[0].0[1].1, Val::Text(t) if t == "丙"));
+        assert!(matches!(&out[0].0[1].1, Val::Text(t) if t == "乙"));
+        assert!(matches!(&out[1].0[1].1, Val::Text(t) if t == "丙"));
     }
 }

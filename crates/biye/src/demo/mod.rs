@@ -58,10 +58,13 @@ pub fn exemption_rules() -> Vec<ExemptionRuleRecord> {
 }
 pub const BATCH: &str = "2023H1";
 
+/// Each generated candidate's admission number and the case it was made for.
+pub type Cases = Vec<(AdmissionNo, Case)>;
+
 /// The whole data set, one file's worth of records per kind, in import order.
 pub struct DataSet {
     pub files: Vec<Records>,
-    pub cases: Vec<(AdmissionNo, Case)>,
+    pub cases: Cases,
 }
 
 const SURNAMES: &[&str] = &[
@@ -157,35 +160,90 @@ fn sitting(n: usize) -> Sitting {
 
 /// Generates `n` candidates (at least one per case) and everything they need.
 pub fn generate(n: usize, seed: u64) -> DataSet {
+    let mut files = Vec::new();
+    let cases = each_block(n, seed, usize::MAX, |block| {
+        files = block;
+        Ok(())
+    })
+    .expect("collecting in memory cannot fail");
+    DataSet { files, cases }
+}
+
+/// Writes the data set as import files in `dir`, one per kind in import
+/// order, a block of candidates at a time: `biye demo --candidates 200000`
+/// holds a few thousand candidates' records at once, not two million scores.
+pub fn write_files(
+    dir: &std::path::Path,
+    n: usize,
+    seed: u64,
+) -> std::io::Result<(Vec<std::path::PathBuf>, Cases)> {
+    use std::io::Write as _;
+    let mut writers: Vec<(std::path::PathBuf, std::io::BufWriter<std::fs::File>)> = Vec::new();
+    let cases = each_block(n, seed, 2000, |block| {
+        if writers.is_empty() {
+            for (i, records) in block.iter().enumerate() {
+                let path = dir.join(format!("{i:02}-{}.jsonl", records.kind().as_str()));
+                let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                write_header(&mut w, records.kind())?;
+                writers.push((path, w));
+            }
+        }
+        for (records, (_, w)) in block.iter().zip(&mut writers) {
+            write_records(w, records)?;
+        }
+        Ok(())
+    })?;
+    let mut paths = Vec::new();
+    for (path, mut w) in writers {
+        w.flush()?;
+        paths.push(path);
+    }
+    Ok((paths, cases))
+}
+
+/// Generates candidates `block` at a time and hands each block's records to
+/// `sink` (reference data comes with the first block only).
+fn each_block(
+    n: usize,
+    seed: u64,
+    block: usize,
+    mut sink: impl FnMut(Vec<Records>) -> std::io::Result<()>,
+) -> std::io::Result<Cases> {
     let mut rng = StdRng::seed_from_u64(seed);
     let plans = plans::all();
     let mut out = Gen::default();
-    for i in 0..n.max(Case::ALL.len()) {
+    let mut first = true;
+    let total = n.max(Case::ALL.len());
+    for i in 0..total {
         let case = Case::ALL[i % Case::ALL.len()];
         let plan = plans
             .iter()
             .find(|p| p.major_code.as_str() == case.major())
             .expect("every case has a plan");
         out.candidate(&mut rng, i, case, plan);
+        if (i + 1) % block == 0 || i + 1 == total {
+            sink(vec![
+                Records::Offices(if first { offices() } else { Vec::new() }),
+                Records::Batches(if first { vec![batch()] } else { Vec::new() }),
+                Records::Plans(if first { plans.clone() } else { Vec::new() }),
+                Records::Candidates(std::mem::take(&mut out.candidates)),
+                Records::Scores(std::mem::take(&mut out.scores)),
+                Records::Violations(std::mem::take(&mut out.violations)),
+                Records::PriorEducation(std::mem::take(&mut out.prior)),
+                Records::Qualifications(std::mem::take(&mut out.qualifications)),
+                Records::Certificates(std::mem::take(&mut out.certificates)),
+                Records::SubstitutionRules(if first {
+                    substitution_rules()
+                } else {
+                    Vec::new()
+                }),
+                Records::ExemptionRules(if first { exemption_rules() } else { Vec::new() }),
+                Records::Prework(std::mem::take(&mut out.prework)),
+            ])?;
+            first = false;
+        }
     }
-    let files = vec![
-        Records::Offices(offices()),
-        Records::Batches(vec![batch()]),
-        Records::Plans(plans),
-        Records::Candidates(out.candidates),
-        Records::Scores(out.scores),
-        Records::Violations(out.violations),
-        Records::PriorEducation(out.prior),
-        Records::Qualifications(out.qualifications),
-        Records::Certificates(out.certificates),
-        Records::SubstitutionRules(substitution_rules()),
-        Records::ExemptionRules(exemption_rules()),
-        Records::Prework(out.prework),
-    ];
-    DataSet {
-        files,
-        cases: out.cases,
-    }
+    Ok(out.cases)
 }
 
 #[derive(Default)]

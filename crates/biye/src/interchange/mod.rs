@@ -14,12 +14,12 @@
 //! Reading validates every line and collects every error with its line number,
 //! in Chinese, so a clerk can fix the whole file in one pass.
 
+pub mod reader;
 pub mod records;
-
-use std::io::BufRead;
 
 use serde::{Deserialize, Serialize};
 
+pub use reader::{read, LineErrors, Parsed, Reader, KEPT_ERRORS};
 pub use records::*;
 
 pub const FORMAT: &str = "biye";
@@ -102,7 +102,66 @@ pub enum Records {
     Prework(Vec<PreworkRecord>),
 }
 
+/// Applies `$body` to the vector inside any `Records`.
+macro_rules! each {
+    ($records:expr, $v:ident => $body:expr) => {
+        match $records {
+            Records::Offices($v) => $body,
+            Records::Batches($v) => $body,
+            Records::Plans($v) => $body,
+            Records::Candidates($v) => $body,
+            Records::Scores($v) => $body,
+            Records::Violations($v) => $body,
+            Records::PriorEducation($v) => $body,
+            Records::Qualifications($v) => $body,
+            Records::Certificates($v) => $body,
+            Records::SubstitutionRules($v) => $body,
+            Records::ExemptionRules($v) => $body,
+            Records::Prework($v) => $body,
+        }
+    };
+}
+
 impl Records {
+    /// No records of a kind.
+    pub fn empty(kind: Kind) -> Self {
+        match kind {
+            Kind::Offices => Records::Offices(Vec::new()),
+            Kind::Batches => Records::Batches(Vec::new()),
+            Kind::Plans => Records::Plans(Vec::new()),
+            Kind::Candidates => Records::Candidates(Vec::new()),
+            Kind::Scores => Records::Scores(Vec::new()),
+            Kind::Violations => Records::Violations(Vec::new()),
+            Kind::PriorEducation => Records::PriorEducation(Vec::new()),
+            Kind::Qualifications => Records::Qualifications(Vec::new()),
+            Kind::Certificates => Records::Certificates(Vec::new()),
+            Kind::SubstitutionRules => Records::SubstitutionRules(Vec::new()),
+            Kind::ExemptionRules => Records::ExemptionRules(Vec::new()),
+            Kind::Prework => Records::Prework(Vec::new()),
+        }
+    }
+    /// Keeps the first `n` records.
+    pub fn truncate(&mut self, n: usize) {
+        each!(self, v => v.truncate(n))
+    }
+    /// Moves `other`'s records to the end of these (of the same kind).
+    pub fn append(&mut self, other: Records) {
+        match (self, other) {
+            (Records::Offices(a), Records::Offices(mut b)) => a.append(&mut b),
+            (Records::Batches(a), Records::Batches(mut b)) => a.append(&mut b),
+            (Records::Plans(a), Records::Plans(mut b)) => a.append(&mut b),
+            (Records::Candidates(a), Records::Candidates(mut b)) => a.append(&mut b),
+            (Records::Scores(a), Records::Scores(mut b)) => a.append(&mut b),
+            (Records::Violations(a), Records::Violations(mut b)) => a.append(&mut b),
+            (Records::PriorEducation(a), Records::PriorEducation(mut b)) => a.append(&mut b),
+            (Records::Qualifications(a), Records::Qualifications(mut b)) => a.append(&mut b),
+            (Records::Certificates(a), Records::Certificates(mut b)) => a.append(&mut b),
+            (Records::SubstitutionRules(a), Records::SubstitutionRules(mut b)) => a.append(&mut b),
+            (Records::ExemptionRules(a), Records::ExemptionRules(mut b)) => a.append(&mut b),
+            (Records::Prework(a), Records::Prework(mut b)) => a.append(&mut b),
+            (a, b) => debug_assert!(false, "appending {:?} to {:?}", b.kind(), a.kind()),
+        }
+    }
     pub fn kind(&self) -> Kind {
         match self {
             Records::Offices(_) => Kind::Offices,
@@ -120,20 +179,7 @@ impl Records {
         }
     }
     pub fn len(&self) -> usize {
-        match self {
-            Records::Offices(v) => v.len(),
-            Records::Batches(v) => v.len(),
-            Records::Plans(v) => v.len(),
-            Records::Candidates(v) => v.len(),
-            Records::Scores(v) => v.len(),
-            Records::Violations(v) => v.len(),
-            Records::PriorEducation(v) => v.len(),
-            Records::Qualifications(v) => v.len(),
-            Records::Certificates(v) => v.len(),
-            Records::SubstitutionRules(v) => v.len(),
-            Records::ExemptionRules(v) => v.len(),
-            Records::Prework(v) => v.len(),
-        }
+        each!(self, v => v.len())
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -157,68 +203,6 @@ impl std::fmt::Display for LineError {
 /// transcript export is far below it.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// A file's records and, for each, the line it came from (for later messages).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
-    pub records: Records,
-    pub lines: Vec<usize>,
-}
-
-/// Reads a whole file. `progress` is called with the bytes consumed so far.
-pub fn read(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Parsed, Vec<LineError>> {
-    let mut lines = LineReader {
-        input,
-        line: 0,
-        consumed: 0,
-    };
-    let header = match lines.next_line() {
-        Ok(Some(text)) => parse_header(&text).map_err(|m| {
-            vec![LineError {
-                line: 1,
-                message: m,
-            }]
-        })?,
-        Ok(None) => {
-            return Err(vec![LineError {
-                line: 1,
-                message: "文件为空，缺少文件头".into(),
-            }])
-        }
-        Err(e) => return Err(vec![e]),
-    };
-    let mut errors = Vec::new();
-    let mut builder = Builder::new(header.kind);
-    loop {
-        let text = match lines.next_line() {
-            Ok(Some(t)) => t,
-            Ok(None) => break,
-            Err(e) => {
-                errors.push(e);
-                break;
-            }
-        };
-        progress(lines.consumed);
-        if text.trim().is_empty() {
-            continue;
-        }
-        if let Err(message) = builder.push(lines.line, &text) {
-            errors.push(LineError {
-                line: lines.line,
-                message,
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(Parsed {
-            records: builder.records,
-            lines: builder.lines,
-        })
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
-    }
-}
-
 fn parse_header(text: &str) -> Result<Header, String> {
     let h: Header = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| format!("文件头无效（应形如 {{\"format\":\"biye\",\"version\":1,\"kind\":\"candidates\"}}）：{}", zh_json_error(&e.to_string())))?;
@@ -236,45 +220,6 @@ fn parse_header(text: &str) -> Result<Header, String> {
     }
     Ok(h)
 }
-
-struct LineReader<R> {
-    input: R,
-    line: usize,
-    consumed: u64,
-}
-
-impl<R: BufRead> LineReader<R> {
-    fn next_line(&mut self) -> Result<Option<String>, LineError> {
-        let mut buf = Vec::new();
-        let n = (&mut self.input)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| LineError {
-                line: self.line + 1,
-                message: format!("读取失败：{e}"),
-            })?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line += 1;
-        self.consumed += n as u64;
-        if buf.len() > MAX_LINE_BYTES {
-            return Err(LineError {
-                line: self.line,
-                message: "本行超过 1 MiB，文件可能已损坏".into(),
-            });
-        }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        String::from_utf8(buf).map(Some).map_err(|_| LineError {
-            line: self.line,
-            message: "不是 UTF-8 编码（请另存为 UTF-8）".into(),
-        })
-    }
-}
-
-use std::io::Read as _;
 
 /// serde's messages are English; the people reading ours are not.
 pub fn zh_json_error(msg: &str) -> String {
@@ -353,4 +298,9 @@ pub fn write_record<T: Serialize>(
 ) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, record)?;
     out.write_all(b"\n")
+}
+
+/// Writes every record of `records`, one line each (after a header).
+pub fn write_records(out: &mut impl std::io::Write, records: &Records) -> std::io::Result<()> {
+    each!(records, v => v.iter().try_for_each(|r| write_record(out, r)))
 }

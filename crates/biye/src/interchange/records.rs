@@ -1,19 +1,15 @@
 //! The record types of each kind of file, and how a line becomes one.
 
-use std::collections::HashMap;
-
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
-use super::{from_line, Kind, Records};
 use crate::domain::audit::{PreworkKind, PreworkStatus};
 use crate::domain::candidate::{check_person_name, check_text, CandidateProfile};
 use crate::domain::level::{ethnicity_label, label_of, EDUCATION_LEVEL, POLITICAL_STATUS};
-use crate::domain::plan::Plan;
 use crate::domain::score::{Grade, Mark, ObtainedBy, ScoreStatus};
 use crate::domain::{
     AdmissionNo, BatchCode, CourseCode, Gender, IdNo, IdType, Level, MajorCode, OfficeCode,
-    PhoneNumber, SchoolCode, Sitting, Window,
+    PhoneNumber, SchoolCode, Sitting,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +55,7 @@ pub struct BatchRecord {
 /// out for a resident ID, which carries both.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CandidateRecord {
+pub(super) struct CandidateRecord {
     admission_no: AdmissionNo,
     name: String,
     #[serde(default = "resident")]
@@ -100,7 +96,7 @@ fn resident() -> IdType {
 }
 
 impl CandidateRecord {
-    fn into_profile(self) -> Result<CandidateProfile, String> {
+    pub(super) fn into_profile(self) -> Result<CandidateProfile, String> {
         let id = IdNo::parse(self.id_type, &self.id_no).map_err(|e| e.to_string())?;
         let (gender, birth_date) = match id.resident() {
             Some(r) => {
@@ -382,7 +378,7 @@ const CORRECTION_FIELDS: [&str; 6] = [
 ];
 
 impl PreworkRecord {
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         if self.completed_at.is_some_and(|c| c < self.requested_at) {
             return Err("completed_at（办结时间）早于 requested_at（申请时间）".into());
         }
@@ -436,169 +432,4 @@ pub fn join_codes(codes: &[CourseCode]) -> String {
         .map(|c| c.as_str())
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// Accumulates the records of a file and refuses a key seen twice.
-pub(super) struct Builder {
-    pub records: Records,
-    pub lines: Vec<usize>,
-    seen: HashMap<String, usize>,
-}
-
-impl Builder {
-    pub fn new(kind: Kind) -> Self {
-        let records = match kind {
-            Kind::Offices => Records::Offices(Vec::new()),
-            Kind::Batches => Records::Batches(Vec::new()),
-            Kind::Plans => Records::Plans(Vec::new()),
-            Kind::Candidates => Records::Candidates(Vec::new()),
-            Kind::Scores => Records::Scores(Vec::new()),
-            Kind::Violations => Records::Violations(Vec::new()),
-            Kind::PriorEducation => Records::PriorEducation(Vec::new()),
-            Kind::Qualifications => Records::Qualifications(Vec::new()),
-            Kind::Certificates => Records::Certificates(Vec::new()),
-            Kind::SubstitutionRules => Records::SubstitutionRules(Vec::new()),
-            Kind::ExemptionRules => Records::ExemptionRules(Vec::new()),
-            Kind::Prework => Records::Prework(Vec::new()),
-        };
-        Self {
-            records,
-            lines: Vec::new(),
-            seen: HashMap::new(),
-        }
-    }
-
-    pub fn push(&mut self, line: usize, text: &str) -> Result<(), String> {
-        let key = match &mut self.records {
-            Records::Offices(v) => {
-                let r: OfficeRecord = from_line(text)?;
-                check_text("名称", &r.name, 50)?;
-                let k = r.code.to_string();
-                v.push(r);
-                k
-            }
-            Records::Batches(v) => {
-                let r: BatchRecord = from_line(text)?;
-                Window::new(r.application_opens, r.application_closes)
-                    .map_err(|e| e.to_string())?;
-                for s in &r.onsite_sessions {
-                    Window::new(s.opens, s.closes).map_err(|e| e.to_string())?;
-                }
-                let k = r.code.to_string();
-                v.push(r);
-                k
-            }
-            Records::Plans(v) => {
-                let p: Plan = from_line(text)?;
-                p.check().map_err(|e| e.to_string())?;
-                let k = format!(
-                    "{} {} {} v{}",
-                    p.major_code, p.examining_school_code, p.course_group, p.version
-                );
-                v.push(p);
-                k
-            }
-            Records::Candidates(v) => {
-                let r: CandidateRecord = from_line(text)?;
-                let p = r.into_profile()?;
-                let k = p.admission_no.to_string();
-                v.push(p);
-                k
-            }
-            Records::Scores(v) => {
-                let r: ScoreRecord = from_line(text)?;
-                r.mark()?;
-                let k = format!(
-                    "{} {} {} {}",
-                    r.admission_no,
-                    r.course_code,
-                    r.sitting,
-                    r.obtained_by.as_str()
-                );
-                v.push(r);
-                k
-            }
-            Records::Violations(v) => {
-                let r: ViolationRecord = from_line(text)?;
-                check_text("违规描述", &r.description, 200)?;
-                let k = format!("{} {} {}", r.admission_no, r.sitting, r.description);
-                v.push(r);
-                k
-            }
-            Records::PriorEducation(v) => {
-                let r: PriorEducationRecord = from_line(text)?;
-                if r.verification == Verification::SelfStudyAssociate
-                    && r.associate_admission_no.is_none()
-                {
-                    return Err(
-                        "同时办理专科和本科毕业须填写 associate_admission_no（专科准考证号）"
-                            .into(),
-                    );
-                }
-                let k = r.admission_no.to_string();
-                v.push(r);
-                k
-            }
-            Records::Qualifications(v) => {
-                let r: QualificationRecord = from_line(text)?;
-                let k = format!("{} {} {}", r.admission_no, r.kind, r.title);
-                v.push(r);
-                k
-            }
-            Records::Certificates(v) => {
-                let r: CertificateRecord = from_line(text)?;
-                if r.certificate_no.len() != 17
-                    || !r.certificate_no.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return Err(format!(
-                        "毕业证书编号应为 17 位数字，收到“{}”",
-                        r.certificate_no
-                    ));
-                }
-                let k = r.certificate_no.clone();
-                v.push(r);
-                k
-            }
-            Records::SubstitutionRules(v) => {
-                let r: SubstitutionRuleRecord = from_line(text)?;
-                if r.old_codes.is_empty() {
-                    return Err("old_codes（被顶替课程）不能为空".into());
-                }
-                if r.valid_to.is_some_and(|to| to < r.valid_from) {
-                    return Err("valid_to（截止日期）早于 valid_from（起始日期）".into());
-                }
-                let k = format!(
-                    "{} {} {}",
-                    join_codes(&r.old_codes),
-                    r.new_code,
-                    r.valid_from
-                );
-                v.push(r);
-                k
-            }
-            Records::ExemptionRules(v) => {
-                let r: ExemptionRuleRecord = from_line(text)?;
-                check_text("证书", &r.certificate, 50)?;
-                if r.certificate.trim().is_empty() || r.course_codes.is_empty() {
-                    return Err("须填写 certificate（证书）和 course_codes（免考课程）".into());
-                }
-                let k = format!("{} {}", r.certificate, join_codes(&r.course_codes));
-                v.push(r);
-                k
-            }
-            Records::Prework(v) => {
-                let r: PreworkRecord = from_line(text)?;
-                r.check()?;
-                let k = r.key();
-                v.push(r);
-                k
-            }
-        };
-        if let Some(first) = self.seen.insert(key.clone(), line) {
-            self.seen.insert(key.clone(), first);
-            return Err(format!("与第 {first} 行重复（{key}）"));
-        }
-        self.lines.push(line);
-        Ok(())
-    }
 }

@@ -1,8 +1,17 @@
-//! Writes a parsed import file in one transaction: every reference is checked
-//! first (all or nothing), then rows are upserted by their natural keys, so that
+//! Writes an import file in one transaction: every reference is checked
+//! (all or nothing), then rows are upserted by their natural keys, so that
 //! importing the same file twice changes nothing.
+//!
+//! A file is read in one pass and written a chunk at a time ([`import`]): a
+//! blocking thread parses the next chunk while this task writes the last one,
+//! so memory holds a few chunks whatever the file's size. Once any line is
+//! refused the rest is still read and checked (every error is reported) but no
+//! longer written, and the transaction is rolled back. Small reference files
+//! (offices, batches, plans, rules) are one chunk: their writers look at the
+//! whole file at once.
 
 use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
 
 use sqlx::{AnyConnection, Row};
 
@@ -14,7 +23,7 @@ mod reference;
 use super::audit::{self, Actor};
 use super::Db;
 use crate::domain::AdmissionNo;
-use crate::interchange::{LineError, Parsed, Records};
+use crate::interchange::{Kind, LineError, LineErrors, Parsed, Reader, Records};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
@@ -26,37 +35,226 @@ pub struct Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("文件中有 {} 处错误，未导入任何数据", .0.len())]
-    Invalid(Vec<LineError>),
+    #[error("文件中有 {} 处错误，未导入任何数据", .0.total)]
+    Invalid(LineErrors),
     #[error("数据库错误：{0}")]
     Db(#[from] sqlx::Error),
 }
 
-/// Applies a parsed file. Nothing is written unless every record can be.
+/// Records per chunk: statements stay full (500 rows each) and a chunk's rows
+/// are a few megabytes.
+pub const CHUNK: usize = 5000;
+
+/// Kinds whose records are written independently of each other, so a file of
+/// them can be written a chunk at a time.
+fn streams(kind: Kind) -> bool {
+    !matches!(
+        kind,
+        Kind::Offices
+            | Kind::Batches
+            | Kind::Plans
+            | Kind::SubstitutionRules
+            | Kind::ExemptionRules
+    )
+}
+
+/// Imports a file read from `input`. `progress` is told the bytes read so far.
+pub async fn import<R: BufRead + Send + 'static>(
+    db: &Db,
+    input: R,
+    source: &str,
+    now: jiff::Timestamp,
+    chunk: usize,
+    mut progress: impl FnMut(u64),
+) -> Result<Outcome, ImportError> {
+    let mut reader = Reader::open(input).map_err(ImportError::Invalid)?;
+    let kind = reader.kind();
+    let chunk = if streams(kind) {
+        chunk.max(1)
+    } else {
+        usize::MAX
+    };
+    let (send, mut chunks) = tokio::sync::mpsc::channel::<(Parsed, u64, bool)>(2);
+    let parse = tokio::task::spawn_blocking(move || {
+        while let Some(parsed) = reader.next_chunk(chunk) {
+            let at = (reader.consumed(), reader.has_errors());
+            if send.blocking_send((parsed, at.0, at.1)).is_err() {
+                break; // the writer gave up (a database error)
+            }
+        }
+        reader.finish()
+    });
+    let mut tx = db.pool().begin().await?;
+    let mut run = Run::new(&mut tx, kind).await?;
+    while let Some((parsed, consumed, refused)) = chunks.recv().await {
+        run.chunk(&parsed, refused, now).await?;
+        progress(consumed);
+    }
+    let Run {
+        changed,
+        records,
+        mut errors,
+        ..
+    } = run;
+    let parse_errors = parse
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("import reader failed: {e}")))?;
+    errors.merge(parse_errors);
+    finish(tx, kind, source, now, Outcome { changed, records }, errors).await
+}
+
+/// Applies records already in memory, as one chunk (tests and small files).
 pub async fn apply(
     db: &Db,
     parsed: &Parsed,
     source: &str,
     now: jiff::Timestamp,
 ) -> Result<Outcome, ImportError> {
+    let kind = parsed.records.kind();
     let mut tx = db.pool().begin().await?;
-    let changed = write(&mut tx, parsed, now).await?;
-    if changed > 0 {
+    let mut run = Run::new(&mut tx, kind).await?;
+    run.chunk(parsed, false, now).await?;
+    let outcome = Outcome {
+        changed: run.changed,
+        records: run.records,
+    };
+    let errors = std::mem::take(&mut run.errors);
+    finish(tx, kind, source, now, outcome, errors).await
+}
+
+/// Commits what was written, with its audit entry, or rolls it all back.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    kind: Kind,
+    source: &str,
+    now: jiff::Timestamp,
+    outcome: Outcome,
+    errors: LineErrors,
+) -> Result<Outcome, ImportError> {
+    if !errors.is_empty() {
+        tx.rollback().await?;
+        return Err(ImportError::Invalid(errors.sorted()));
+    }
+    if outcome.changed > 0 {
         audit::append(
             &mut tx,
             now,
             Actor::Cli,
             "import",
-            parsed.records.kind().as_str(),
+            kind.as_str(),
             source,
-            serde_json::json!({ "records": parsed.records.len(), "changed": changed }),
+            serde_json::json!({ "records": outcome.records, "changed": outcome.changed }),
         )
         .await?;
     }
     tx.commit().await?;
-    Ok(Outcome {
-        changed,
-        records: parsed.records.len() as u64,
+    Ok(outcome)
+}
+
+/// One file's import in progress: what its records are checked against
+/// (loaded once), what was written and what was refused.
+struct Run<'c> {
+    conn: &'c mut AnyConnection,
+    kind: Kind,
+    candidate_ids: HashMap<String, i64>,
+    changed: u64,
+    records: u64,
+    errors: LineErrors,
+}
+
+impl<'c> Run<'c> {
+    async fn new(conn: &'c mut AnyConnection, kind: Kind) -> Result<Run<'c>, sqlx::Error> {
+        let needs_ids = streams(kind) && kind != Kind::Candidates;
+        let candidate_ids = if needs_ids {
+            candidate_ids(conn).await?
+        } else {
+            HashMap::new()
+        };
+        Ok(Run {
+            conn,
+            kind,
+            candidate_ids,
+            changed: 0,
+            records: 0,
+            errors: LineErrors::default(),
+        })
+    }
+
+    /// Checks a chunk's references and, while nothing in the file has been
+    /// refused (`refused`: by the reader), writes it.
+    async fn chunk(
+        &mut self,
+        parsed: &Parsed,
+        refused: bool,
+        now: jiff::Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        self.records += parsed.records.len() as u64;
+        let mut refs = Refs {
+            lines: &parsed.lines,
+            errors: Vec::new(),
+        };
+        if !streams(self.kind) {
+            if refused || !self.errors.is_empty() {
+                return Ok(());
+            }
+            match whole(self.conn, &mut refs, parsed).await {
+                Ok(n) => self.changed += n,
+                Err(ImportError::Invalid(e)) => self.errors.merge(e),
+                Err(ImportError::Db(e)) => return Err(e),
+            }
+            return Ok(());
+        }
+        self.check(&mut refs, &parsed.records).await?;
+        refs.errors.into_iter().for_each(|e| self.errors.push(e));
+        if !refused && self.errors.is_empty() {
+            self.changed += self.write(&parsed.records, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn check(&mut self, refs: &mut Refs<'_>, records: &Records) -> Result<(), sqlx::Error> {
+        let ids = &self.candidate_ids;
+        match records {
+            Records::Candidates(v) => people::check_candidates(self.conn, refs, v).await?,
+            Records::Scores(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            Records::Violations(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            Records::PriorEducation(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            Records::Qualifications(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            Records::Certificates(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            Records::Prework(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self, records: &Records, now: jiff::Timestamp) -> Result<u64, sqlx::Error> {
+        let (conn, ids) = (&mut *self.conn, &self.candidate_ids);
+        match records {
+            Records::Candidates(v) => people::candidates(conn, v, now).await,
+            Records::Scores(v) => people::scores(conn, ids, v).await,
+            Records::Violations(v) => people::violations(conn, ids, v).await,
+            Records::PriorEducation(v) => people::prior_education(conn, ids, v).await,
+            Records::Qualifications(v) => people::qualifications(conn, ids, v).await,
+            Records::Certificates(v) => people::certificates(conn, ids, v).await,
+            Records::Prework(v) => prework::write(conn, ids, v).await,
+            _ => Ok(0),
+        }
+    }
+}
+
+/// The reference kinds, written from the whole file at once.
+async fn whole(
+    conn: &mut AnyConnection,
+    refs: &mut Refs<'_>,
+    parsed: &Parsed,
+) -> Result<u64, ImportError> {
+    Ok(match &parsed.records {
+        Records::Offices(v) => reference::offices(conn, v).await?,
+        Records::Batches(v) => reference::batches(conn, refs, v).await?,
+        Records::Plans(v) => plans::write(conn, v).await?,
+        Records::SubstitutionRules(v) => reference::substitution_rules(conn, v).await?,
+        Records::ExemptionRules(v) => reference::exemption_rules(conn, v).await?,
+        _ => 0,
     })
 }
 
@@ -112,64 +310,9 @@ impl Refs<'_> {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ImportError::Invalid(std::mem::take(&mut self.errors)))
+            Err(ImportError::Invalid(
+                std::mem::take(&mut self.errors).into(),
+            ))
         }
     }
-}
-
-/// The candidate ids, when every record names a candidate already in the
-/// database; otherwise the whole file is refused with each unknown line.
-async fn known_candidates<'b>(
-    conn: &mut AnyConnection,
-    mut refs: Refs<'_>,
-    nos: impl Iterator<Item = &'b AdmissionNo>,
-) -> Result<HashMap<String, i64>, ImportError> {
-    let ids = candidate_ids(conn).await?;
-    refs.candidates(&ids, nos);
-    refs.finish()?;
-    Ok(ids)
-}
-
-async fn write(
-    conn: &mut AnyConnection,
-    parsed: &Parsed,
-    now: jiff::Timestamp,
-) -> Result<u64, ImportError> {
-    let mut refs = Refs {
-        lines: &parsed.lines,
-        errors: Vec::new(),
-    };
-    let changed = match &parsed.records {
-        Records::Offices(v) => reference::offices(conn, v).await?,
-        Records::Batches(v) => reference::batches(conn, &mut refs, v).await?,
-        Records::Plans(v) => plans::write(conn, v).await?,
-        Records::Candidates(v) => people::candidates(conn, &mut refs, v, now).await?,
-        Records::Scores(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            people::scores(conn, &ids, v).await?
-        }
-        Records::Violations(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            people::violations(conn, &ids, v).await?
-        }
-        Records::PriorEducation(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            people::prior_education(conn, &ids, v).await?
-        }
-        Records::Qualifications(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            people::qualifications(conn, &ids, v).await?
-        }
-        Records::Certificates(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            people::certificates(conn, &ids, v).await?
-        }
-        Records::SubstitutionRules(v) => reference::substitution_rules(conn, v).await?,
-        Records::ExemptionRules(v) => reference::exemption_rules(conn, v).await?,
-        Records::Prework(v) => {
-            let ids = known_candidates(conn, refs, v.iter().map(|r| &r.admission_no)).await?;
-            prework::write(conn, &ids, v).await?
-        }
-    };
-    Ok(changed)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use super::{codes, ImportError, Refs};
+use super::{codes, Refs};
 use crate::db::upsert::Upsert;
 use crate::domain::candidate::CandidateProfile;
 use crate::domain::score::Mark;
@@ -26,12 +26,12 @@ fn plain(table: &'static str, keys: &'static [&'static str]) -> Upsert<'static> 
     }
 }
 
-pub(super) async fn candidates(
+/// Every office, major and examining school a candidate names must exist.
+pub(super) async fn check_candidates(
     conn: &mut AnyConnection,
     refs: &mut Refs<'_>,
     v: &[CandidateProfile],
-    now: jiff::Timestamp,
-) -> Result<u64, ImportError> {
+) -> Result<(), sqlx::Error> {
     let offices = codes(conn, "SELECT code FROM offices").await?;
     let majors = codes(conn, "SELECT code FROM majors").await?;
     let schools = codes(conn, "SELECT code FROM examining_schools").await?;
@@ -52,7 +52,14 @@ pub(super) async fn candidates(
             });
         }
     }
-    refs.finish()?;
+    Ok(())
+}
+
+pub(super) async fn candidates(
+    conn: &mut AnyConnection,
+    v: &[CandidateProfile],
+    now: jiff::Timestamp,
+) -> Result<u64, sqlx::Error> {
     let now = crate::db::timestamp(now);
     let rows = v
         .iter()
@@ -85,14 +92,14 @@ pub(super) async fn candidates(
         keys: &["admission_no"],
         untracked: &["updated_at"],
     };
-    Ok(upsert.run(conn, rows).await?)
+    upsert.run(conn, rows).await
 }
 
 pub(super) async fn scores(
     conn: &mut AnyConnection,
     ids: &Ids,
     v: &[ScoreRecord],
-) -> Result<u64, ImportError> {
+) -> Result<u64, sqlx::Error> {
     let rows = v
         .iter()
         .map(|s| {
@@ -117,14 +124,14 @@ pub(super) async fn scores(
         })
         .collect();
     let keys = &["candidate_id", "course_code", "sitting", "obtained_by"];
-    Ok(plain("scores", keys).run(conn, rows).await?)
+    plain("scores", keys).run(conn, rows).await
 }
 
 pub(super) async fn violations(
     conn: &mut AnyConnection,
     ids: &Ids,
     v: &[ViolationRecord],
-) -> Result<u64, ImportError> {
+) -> Result<u64, sqlx::Error> {
     let rows = v
         .iter()
         .map(|r| {
@@ -137,14 +144,14 @@ pub(super) async fn violations(
         })
         .collect();
     let keys = &["candidate_id", "sitting", "description"];
-    Ok(plain("violations", keys).run(conn, rows).await?)
+    plain("violations", keys).run(conn, rows).await
 }
 
 pub(super) async fn prior_education(
     conn: &mut AnyConnection,
     ids: &Ids,
     v: &[PriorEducationRecord],
-) -> Result<u64, ImportError> {
+) -> Result<u64, sqlx::Error> {
     let rows = v
         .iter()
         .map(|r| {
@@ -164,16 +171,16 @@ pub(super) async fn prior_education(
             }
         })
         .collect();
-    Ok(plain("prior_educations", &["candidate_id"])
+    plain("prior_educations", &["candidate_id"])
         .run(conn, rows)
-        .await?)
+        .await
 }
 
 pub(super) async fn qualifications(
     conn: &mut AnyConnection,
     ids: &Ids,
     v: &[QualificationRecord],
-) -> Result<u64, ImportError> {
+) -> Result<u64, sqlx::Error> {
     let rows = v
         .iter()
         .map(|r| {
@@ -187,16 +194,14 @@ pub(super) async fn qualifications(
         })
         .collect();
     let keys = &["candidate_id", "kind", "title"];
-    Ok(plain("candidate_certificates", keys)
-        .run(conn, rows)
-        .await?)
+    plain("candidate_certificates", keys).run(conn, rows).await
 }
 
 pub(super) async fn certificates(
     conn: &mut AnyConnection,
     ids: &Ids,
     v: &[CertificateRecord],
-) -> Result<u64, ImportError> {
+) -> Result<u64, sqlx::Error> {
     let rows = v
         .iter()
         .map(|r| {
@@ -210,7 +215,7 @@ pub(super) async fn certificates(
             }
         })
         .collect();
-    Ok(plain("certificates", &["certificate_no"])
+    plain("certificates", &["certificate_no"])
         .run(conn, rows)
-        .await?)
+        .await
 }
