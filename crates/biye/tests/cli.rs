@@ -48,7 +48,8 @@ fn import_with_one_bad_row_imports_nothing_and_names_the_row() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout).contains("新增或更新 3 行"));
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(said.contains("条办理地点记录，新增或更新 3 行"), "{said}");
     let second = biye(dir.path())
         .arg("import")
         .arg(&offices)

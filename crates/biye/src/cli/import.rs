@@ -47,10 +47,14 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         };
         bar.finish_and_clear();
         match result {
-            Ok(o) if args.check => println!("文件 {name}：{} 条记录，校验通过。", o.records),
+            Ok(o) if args.check => {
+                println!("文件 {name}：{} 条{}记录，校验通过。", o.records, label(&o))
+            }
             Ok(o) => println!(
-                "文件 {name}：{} 条记录，新增或更新 {} 行，其余未变。",
-                o.records, o.changed
+                "文件 {name}：{} 条{}记录，新增或更新 {} 行，其余未变。",
+                o.records,
+                label(&o),
+                o.changed
             ),
             Err(ImportError::Invalid(errors)) => {
                 ok = false;
@@ -73,9 +77,14 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn label(o: &Outcome) -> &'static str {
+    o.kind.map_or("", |k| k.label())
+}
+
 /// `--check`: reads and validates every line without touching the database.
 fn check(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Outcome, ImportError> {
     let mut reader = Reader::open(input).map_err(ImportError::Invalid)?;
+    let kind = reader.kind();
     let mut records = 0;
     while let Some(chunk) = reader.next_chunk(CHUNK) {
         records += chunk.records.len() as u64;
@@ -86,6 +95,7 @@ fn check(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Outcome, 
         Ok(Outcome {
             changed: 0,
             records,
+            kind: Some(kind),
         })
     } else {
         Err(ImportError::Invalid(errors))

@@ -31,6 +31,8 @@ pub struct Outcome {
     pub changed: u64,
     /// Records in the file.
     pub records: u64,
+    /// What the file held (for messages).
+    pub kind: Option<Kind>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,7 +102,12 @@ pub async fn import<R: BufRead + Send + 'static>(
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("import reader failed: {e}")))?;
     errors.merge(parse_errors);
-    finish(tx, kind, source, now, Outcome { changed, records }, errors).await
+    let outcome = Outcome {
+        changed,
+        records,
+        kind: Some(kind),
+    };
+    finish(tx, kind, source, now, outcome, errors).await
 }
 
 /// Applies records already in memory, as one chunk (tests and small files).
@@ -117,6 +124,7 @@ pub async fn apply(
     let outcome = Outcome {
         changed: run.changed,
         records: run.records,
+        kind: Some(kind),
     };
     let errors = std::mem::take(&mut run.errors);
     finish(tx, kind, source, now, outcome, errors).await
