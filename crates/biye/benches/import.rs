@@ -51,9 +51,8 @@ fn import(dir: &Path, url: &str, files: &[(PathBuf, usize)]) -> (f64, u64, Strin
 }
 
 /// The demo's import files, as `biye demo` writes them, written by a child
-/// process: `ru_maxrss` counts what a
-/// child inherits before it execs, so the process that starts `biye import`
-/// must never have held the generated data set.
+/// process: `ru_maxrss` counts what a child inherits before it execs, so the
+/// process that starts `biye import` must never have held the generated data.
 fn files_from_child(dir: &Path, n: usize) -> Vec<(PathBuf, usize)> {
     let out = Command::new(std::env::current_exe().expect("this benchmark"))
         .env(WRITE_FILES, dir)
@@ -74,13 +73,18 @@ fn files_from_child(dir: &Path, n: usize) -> Vec<(PathBuf, usize)> {
 
 const WRITE_FILES: &str = "BIYE_BENCH_WRITE_FILES";
 
+/// How many candidates: `BIYE_BENCH_CANDIDATES`, or the province's 200,000.
+fn candidates() -> usize {
+    std::env::var("BIYE_BENCH_CANDIDATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000)
+}
+
 fn main() {
     if let Some(dir) = std::env::var_os(WRITE_FILES) {
-        let n = std::env::var("BIYE_BENCH_CANDIDATES")
-            .ok()
-            .and_then(|v| v.parse().ok());
-        let (paths, _) = biye::demo::write_files(Path::new(&dir), n.unwrap_or(200_000), 2023)
-            .expect("files written");
+        let (paths, _) =
+            biye::demo::write_files(Path::new(&dir), candidates(), 2023).expect("files written");
         for path in paths {
             use std::io::BufRead as _;
             let file = std::fs::File::open(&path).expect("written");
@@ -96,10 +100,7 @@ fn main() {
     {
         return;
     }
-    let n: usize = std::env::var("BIYE_BENCH_CANDIDATES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
+    let n = candidates();
     let dir = tempfile::tempdir().expect("temp dir");
     let t = Instant::now();
     let files = files_from_child(dir.path(), n);

@@ -37,7 +37,7 @@ async fn an_imported_plan_change_reaches_the_next_prediction() {
             p.major_name = "商务英语（新）".into();
         }
         let text = biye::cli::export::to_jsonl(&Records::Plans(plans)).unwrap();
-        let parsed = biye::interchange::read(text.as_bytes(), |_| {}).unwrap();
+        let parsed = biye::interchange::read(text.as_bytes()).unwrap();
         let outcome =
             biye::db::import::apply(&app.db, &parsed, "plans.jsonl", app.state.clock.now())
                 .await

@@ -10,7 +10,7 @@ use common::TestApp;
 use sqlx::Row;
 
 fn parse(text: &str) -> Result<interchange::Parsed, Vec<interchange::LineError>> {
-    interchange::read(text.as_bytes(), |_| {})
+    interchange::read(text.as_bytes())
 }
 
 /// A digest of every table the importer writes, `updated_at` included, so that
@@ -354,7 +354,7 @@ fn headers_are_checked() {
     // Not UTF-8 (e.g. a GBK file): named, not garbled.
     let mut gbk = b"{\"format\":\"biye\",\"version\":1,\"kind\":\"offices\"}\n".to_vec();
     gbk.extend_from_slice(&[0xd5, 0xc5, 0xc8, 0xfd, b'\n']);
-    let e = interchange::read(&gbk[..], |_| {}).unwrap_err();
+    let e = interchange::read(&gbk[..]).unwrap_err();
     assert_eq!(e[0].line, 2);
     assert!(e[0].message.contains("UTF-8"));
 }
@@ -366,6 +366,6 @@ proptest::proptest! {
         let kinds = ["offices", "batches", "plans", "candidates", "scores", "violations", "prior_education", "qualifications", "certificates"];
         let mut text = format!("{{\"format\":\"biye\",\"version\":1,\"kind\":\"{}\"}}\n", kinds[kind]).into_bytes();
         text.extend(body);
-        let _ = interchange::read(&text[..], |_| {});
+        let _ = interchange::read(&text[..]);
     }
 }

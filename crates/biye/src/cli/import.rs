@@ -48,12 +48,16 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         match result {
             Ok(o) if args.check => {
-                println!("文件 {name}：{} 条{}记录，校验通过。", o.records, label(&o))
+                println!(
+                    "文件 {name}：{} 条{}记录，校验通过。",
+                    o.records,
+                    o.kind.label()
+                )
             }
             Ok(o) => println!(
                 "文件 {name}：{} 条{}记录，新增或更新 {} 行，其余未变。",
                 o.records,
-                label(&o),
+                o.kind.label(),
                 o.changed
             ),
             Err(ImportError::Invalid(errors)) => {
@@ -77,10 +81,6 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn label(o: &Outcome) -> &'static str {
-    o.kind.map_or("", |k| k.label())
-}
-
 /// `--check`: reads and validates every line without touching the database.
 fn check(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Outcome, ImportError> {
     let mut reader = Reader::open(input).map_err(ImportError::Invalid)?;
@@ -95,7 +95,7 @@ fn check(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Outcome, 
         Ok(Outcome {
             changed: 0,
             records,
-            kind: Some(kind),
+            kind,
         })
     } else {
         Err(ImportError::Invalid(errors))

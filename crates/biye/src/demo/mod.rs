@@ -566,8 +566,8 @@ mod tests {
         let data = generate(60, 1);
         for records in &data.files {
             let text = super::super::cli::export::to_jsonl(records).unwrap();
-            let parsed = read(text.as_bytes(), |_| {})
-                .unwrap_or_else(|e| panic!("{:?}: {e:?}", records.kind()));
+            let parsed =
+                read(text.as_bytes()).unwrap_or_else(|e| panic!("{:?}: {e:?}", records.kind()));
             assert_eq!(&parsed.records, records);
         }
     }

@@ -144,24 +144,6 @@ impl Records {
     pub fn truncate(&mut self, n: usize) {
         each!(self, v => v.truncate(n))
     }
-    /// Moves `other`'s records to the end of these (of the same kind).
-    pub fn append(&mut self, other: Records) {
-        match (self, other) {
-            (Records::Offices(a), Records::Offices(mut b)) => a.append(&mut b),
-            (Records::Batches(a), Records::Batches(mut b)) => a.append(&mut b),
-            (Records::Plans(a), Records::Plans(mut b)) => a.append(&mut b),
-            (Records::Candidates(a), Records::Candidates(mut b)) => a.append(&mut b),
-            (Records::Scores(a), Records::Scores(mut b)) => a.append(&mut b),
-            (Records::Violations(a), Records::Violations(mut b)) => a.append(&mut b),
-            (Records::PriorEducation(a), Records::PriorEducation(mut b)) => a.append(&mut b),
-            (Records::Qualifications(a), Records::Qualifications(mut b)) => a.append(&mut b),
-            (Records::Certificates(a), Records::Certificates(mut b)) => a.append(&mut b),
-            (Records::SubstitutionRules(a), Records::SubstitutionRules(mut b)) => a.append(&mut b),
-            (Records::ExemptionRules(a), Records::ExemptionRules(mut b)) => a.append(&mut b),
-            (Records::Prework(a), Records::Prework(mut b)) => a.append(&mut b),
-            (a, b) => debug_assert!(false, "appending {:?} to {:?}", b.kind(), a.kind()),
-        }
-    }
     pub fn kind(&self) -> Kind {
         match self {
             Records::Offices(_) => Kind::Offices,

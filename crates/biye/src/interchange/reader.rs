@@ -189,19 +189,14 @@ fn fingerprint(salt: u8, key: &str) -> u64 {
     h.finish()
 }
 
-/// Reads a whole file into memory (small files, tests and fuzzing).
-/// `progress` is called with the bytes consumed so far.
-pub fn read(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Parsed, Vec<LineError>> {
+/// Reads a whole file into memory, as one chunk (tests and fuzzing; imports
+/// read in chunks through [`Reader`]).
+pub fn read(input: impl BufRead) -> Result<Parsed, Vec<LineError>> {
     let mut reader = Reader::open(input).map_err(|e| e.list)?;
-    let mut all = Parsed {
+    let all = reader.next_chunk(usize::MAX).unwrap_or_else(|| Parsed {
         records: Records::empty(reader.kind),
         lines: Vec::new(),
-    };
-    while let Some(chunk) = reader.next_chunk(4096) {
-        progress(reader.consumed());
-        all.records.append(chunk.records);
-        all.lines.extend(chunk.lines);
-    }
+    });
     let errors = reader.finish();
     if errors.is_empty() {
         Ok(all)

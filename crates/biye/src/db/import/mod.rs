@@ -25,14 +25,14 @@ use super::Db;
 use crate::domain::AdmissionNo;
 use crate::interchange::{Kind, LineError, LineErrors, Parsed, Reader, Records};
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
     /// Rows inserted or updated.
     pub changed: u64,
     /// Records in the file.
     pub records: u64,
     /// What the file held (for messages).
-    pub kind: Option<Kind>,
+    pub kind: Kind,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,22 +92,12 @@ pub async fn import<R: BufRead + Send + 'static>(
         run.chunk(&parsed, refused, now).await?;
         progress(consumed);
     }
-    let Run {
-        changed,
-        records,
-        mut errors,
-        ..
-    } = run;
+    let (outcome, mut errors) = run.end();
     let parse_errors = parse
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("import reader failed: {e}")))?;
     errors.merge(parse_errors);
-    let outcome = Outcome {
-        changed,
-        records,
-        kind: Some(kind),
-    };
-    finish(tx, kind, source, now, outcome, errors).await
+    finish(tx, source, now, outcome, errors).await
 }
 
 /// Applies records already in memory, as one chunk (tests and small files).
@@ -121,19 +111,13 @@ pub async fn apply(
     let mut tx = db.pool().begin().await?;
     let mut run = Run::new(&mut tx, kind).await?;
     run.chunk(parsed, false, now).await?;
-    let outcome = Outcome {
-        changed: run.changed,
-        records: run.records,
-        kind: Some(kind),
-    };
-    let errors = std::mem::take(&mut run.errors);
-    finish(tx, kind, source, now, outcome, errors).await
+    let (outcome, errors) = run.end();
+    finish(tx, source, now, outcome, errors).await
 }
 
 /// Commits what was written, with its audit entry, or rolls it all back.
 async fn finish(
     mut tx: sqlx::Transaction<'_, sqlx::Any>,
-    kind: Kind,
     source: &str,
     now: jiff::Timestamp,
     outcome: Outcome,
@@ -149,7 +133,7 @@ async fn finish(
             now,
             Actor::Cli,
             "import",
-            kind.as_str(),
+            outcome.kind.as_str(),
             source,
             serde_json::json!({ "records": outcome.records, "changed": outcome.changed }),
         )
@@ -165,6 +149,7 @@ struct Run<'c> {
     conn: &'c mut AnyConnection,
     kind: Kind,
     candidate_ids: HashMap<String, i64>,
+    codes: people::Codes,
     changed: u64,
     records: u64,
     errors: LineErrors,
@@ -178,14 +163,30 @@ impl<'c> Run<'c> {
         } else {
             HashMap::new()
         };
+        let codes = if kind == Kind::Candidates {
+            people::Codes::load(conn).await?
+        } else {
+            people::Codes::default()
+        };
         Ok(Run {
             conn,
             kind,
             candidate_ids,
+            codes,
             changed: 0,
             records: 0,
             errors: LineErrors::default(),
         })
+    }
+
+    /// What was written, and what was refused.
+    fn end(self) -> (Outcome, LineErrors) {
+        let outcome = Outcome {
+            changed: self.changed,
+            records: self.records,
+            kind: self.kind,
+        };
+        (outcome, self.errors)
     }
 
     /// Checks a chunk's references and, while nothing in the file has been
@@ -212,7 +213,7 @@ impl<'c> Run<'c> {
             }
             return Ok(());
         }
-        self.check(&mut refs, &parsed.records).await?;
+        self.check(&mut refs, &parsed.records);
         refs.errors.into_iter().for_each(|e| self.errors.push(e));
         if !refused && self.errors.is_empty() {
             self.changed += self.write(&parsed.records, now).await?;
@@ -220,10 +221,10 @@ impl<'c> Run<'c> {
         Ok(())
     }
 
-    async fn check(&mut self, refs: &mut Refs<'_>, records: &Records) -> Result<(), sqlx::Error> {
+    fn check(&self, refs: &mut Refs<'_>, records: &Records) {
         let ids = &self.candidate_ids;
         match records {
-            Records::Candidates(v) => people::check_candidates(self.conn, refs, v).await?,
+            Records::Candidates(v) => people::check_candidates(&self.codes, refs, v),
             Records::Scores(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
             Records::Violations(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
             Records::PriorEducation(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
@@ -232,7 +233,6 @@ impl<'c> Run<'c> {
             Records::Prework(v) => refs.candidates(ids, v.iter().map(|r| &r.admission_no)),
             _ => {}
         }
-        Ok(())
     }
 
     async fn write(&mut self, records: &Records, now: jiff::Timestamp) -> Result<u64, sqlx::Error> {

@@ -2,7 +2,7 @@
 //! education, qualifications and certificates issued. Every record but a
 //! candidate names one already in the database (checked by the caller).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
 
@@ -26,15 +26,31 @@ fn plain(table: &'static str, keys: &'static [&'static str]) -> Upsert<'static> 
     }
 }
 
+/// The codes a candidate may name, loaded once per file.
+#[derive(Default)]
+pub(super) struct Codes {
+    offices: HashSet<String>,
+    majors: HashSet<String>,
+    schools: HashSet<String>,
+}
+
+impl Codes {
+    pub(super) async fn load(conn: &mut AnyConnection) -> Result<Self, sqlx::Error> {
+        Ok(Codes {
+            offices: codes(conn, "SELECT code FROM offices").await?,
+            majors: codes(conn, "SELECT code FROM majors").await?,
+            schools: codes(conn, "SELECT code FROM examining_schools").await?,
+        })
+    }
+}
+
 /// Every office, major and examining school a candidate names must exist.
-pub(super) async fn check_candidates(
-    conn: &mut AnyConnection,
-    refs: &mut Refs<'_>,
-    v: &[CandidateProfile],
-) -> Result<(), sqlx::Error> {
-    let offices = codes(conn, "SELECT code FROM offices").await?;
-    let majors = codes(conn, "SELECT code FROM majors").await?;
-    let schools = codes(conn, "SELECT code FROM examining_schools").await?;
+pub(super) fn check_candidates(known: &Codes, refs: &mut Refs<'_>, v: &[CandidateProfile]) {
+    let Codes {
+        offices,
+        majors,
+        schools,
+    } = known;
     for (i, c) in v.iter().enumerate() {
         if let Some(o) = &c.office_code {
             refs.require(i, offices.contains(o.as_str()), || {
@@ -52,7 +68,6 @@ pub(super) async fn check_candidates(
             });
         }
     }
-    Ok(())
 }
 
 pub(super) async fn candidates(
