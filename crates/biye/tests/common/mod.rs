@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 mod config;
+pub mod http;
 
 pub use config::{config, PASSWORD};
 
@@ -117,22 +118,31 @@ pub struct TestApp {
     pub state: AppState,
     pub backend: &'static str,
     pub outbox: Arc<Outbox>,
-    _dir: tempfile::TempDir,
+    /// The database and directory, dropped with the app.
+    _backend: Backend,
     cookies: Vec<(String, String)>,
     csrf: String,
+}
+
+/// A fresh database to run against, with a working directory of its own.
+pub struct Backend {
+    pub name: &'static str,
+    pub url: String,
+    pub dir: tempfile::TempDir,
     /// The PostgreSQL database to drop afterwards, with the admin URL.
     drop: Option<(String, String)>,
 }
 
-struct Backend {
-    name: &'static str,
-    url: String,
-    dir: tempfile::TempDir,
-    drop: Option<(String, String)>,
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.drop.take() {
+            drop_postgres(admin, name);
+        }
+    }
 }
 
 /// The databases to run against: SQLite, and PostgreSQL when configured.
-async fn backends() -> Vec<Backend> {
+pub async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("t.db").display());
     let mut out = vec![Backend {
@@ -174,28 +184,24 @@ async fn fresh_postgres(admin_url: &str) -> (String, String) {
     (url.to_string(), name)
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.drop.take() else {
-            return;
-        };
-        // Drop on a thread of its own: this may run inside a runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = rt {
-                rt.block_on(async {
-                    use sqlx::Connection;
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::Executor::execute(&mut c, sql.as_str()).await;
-                    }
-                });
-            }
-        })
-        .join();
-    }
+/// Drops a test's PostgreSQL database, on a thread of its own: this may run
+/// inside a runtime.
+fn drop_postgres(admin: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(rt) = rt {
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::Executor::execute(&mut c, sql.as_str()).await;
+                }
+            });
+        }
+    })
+    .join();
 }
 
 impl TestApp {
@@ -217,7 +223,7 @@ impl TestApp {
     }
 
     async fn new(b: Backend, change: impl Fn(&mut Config)) -> TestApp {
-        let mut config = config(b.url, b.dir.path());
+        let mut config = config(b.url.clone(), b.dir.path());
         change(&mut config);
         let db = biye::cli::open_db(&config).await.expect("open and migrate");
         let mut state = biye::cli::serve::build_state(&config, db.clone())
@@ -230,10 +236,9 @@ impl TestApp {
             state,
             backend: b.name,
             outbox,
-            _dir: b.dir,
+            _backend: b,
             cookies: Vec::new(),
             csrf: String::new(),
-            drop: b.drop,
         }
     }
 
