@@ -431,33 +431,7 @@ async fn bachelor_candidates_register_prior_education_and_fresh_graduates_fill_i
     // After 7 月 3 日: the job withdraws a fresh graduate who never filled in.
     for app in TestApp::all_with(|c| c.now = Some("2023-07-03T09:00".into())).await {
         let app = app.with_demo(Case::ALL.len()).await;
-        let (id, _) =
-            biye::db::candidates::get_by_admission_no(app.db.pool(), &bachelor.parse().unwrap())
-                .await
-                .unwrap()
-                .unwrap();
-        sqlx::query("UPDATE prior_educations SET verification = 'pending_fresh_graduate', diploma_no = '' WHERE candidate_id = $1")
-            .bind(id.0)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-        let plan: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE major_code = '050201'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
-        let new = applications::NewApplication {
-            candidate: id,
-            batch_code: "2023H1",
-            plan_id: plan,
-            office_code: "0201",
-            phone: "13609742208",
-            audit_snapshot: "{}",
-        };
-        let mut conn = app.db.pool().acquire().await.unwrap();
-        applications::create(&mut conn, &new, app.state.clock.now())
-            .await
-            .unwrap();
-        drop(conn);
+        let id = common::unfilled_fresh_graduate(&app, &bachelor).await;
         assert_eq!(
             biye::jobs::withdraw_unfilled(&app.state).await.unwrap(),
             1,

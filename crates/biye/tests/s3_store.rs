@@ -5,43 +5,13 @@
 
 mod common;
 
-use biye::config::S3Options;
 use biye::demo::Case;
 use biye::storage::{Storage, StorageError};
 use common::{admission_of, TestApp};
 
-/// The test server's options, or `None` (skip) when none is configured.
-fn server() -> Option<(String, S3Options)> {
-    let endpoint = std::env::var("BIYE_TEST_S3_ENDPOINT").ok();
-    if !common::available(
-        "an S3-compatible server (BIYE_TEST_S3_ENDPOINT)",
-        endpoint.is_some(),
-    ) {
-        return None;
-    }
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let bucket = var("BIYE_TEST_S3_BUCKET", "biye-test");
-    let options = S3Options {
-        endpoint,
-        region: Some("us-east-1".into()),
-        access_key_id: Some(var("BIYE_TEST_S3_ACCESS_KEY", "biye")),
-        secret_access_key: Some(var("BIYE_TEST_S3_SECRET_KEY", "biye-secret")),
-        allow_http: true,
-    };
-    // A prefix per test run, so that runs never see each other's objects.
-    let prefix = format!(
-        "run-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    Some((format!("s3://{bucket}/{prefix}"), options))
-}
-
 #[tokio::test]
 async fn objects_round_trip_through_s3_by_their_content() {
-    let Some((url, options)) = server() else {
+    let Some((url, options)) = common::s3_server() else {
         return;
     };
     let store = Storage::open(&url, &options).expect("opens");
@@ -61,7 +31,7 @@ async fn objects_round_trip_through_s3_by_their_content() {
 
 #[tokio::test]
 async fn a_phone_capture_is_stored_on_s3_and_the_reviewer_sees_it() {
-    let Some((url, options)) = server() else {
+    let Some((url, options)) = common::s3_server() else {
         return;
     };
     let (url, options) = (&url, &options);

@@ -89,6 +89,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 11,
+        name: "scale",
+        common: include_str!("../../migrations/0011_scale.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
@@ -105,27 +112,52 @@ fn render(m: &Migration, dialect: Dialect) -> String {
 
 /// Applies every migration not yet applied; returns how many ran.
 pub async fn run(db: &Db) -> Result<usize, sqlx::Error> {
-    sqlx::raw_sql(
+    let created = sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
     .execute(db.pool())
-    .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+    .await;
+    // PostgreSQL's IF NOT EXISTS still races with another process creating
+    // the table at the same moment: it is there all the same.
+    let before = match (created, applied(db).await) {
+        (_, Ok(versions)) => versions,
+        (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
+    };
+    let mut ran = 0;
+    for m in MIGRATIONS.iter().filter(|m| !before.contains(&m.version)) {
+        match apply(db, m).await {
+            Ok(()) => {
+                tracing::info!(version = m.version, name = m.name, "migration applied");
+                ran += 1;
+            }
+            // Two server processes starting at once both try the migration;
+            // the one that loses finds it applied by the other and goes on.
+            Err(e) if applied(db).await?.contains(&m.version) => {
+                tracing::info!(version = m.version, error = %e, "migration applied by another process");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ran)
+}
+
+async fn applied(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query("SELECT version FROM schema_migrations")
         .fetch_all(db.pool())
         .await?
         .iter()
         .map(|r| r.try_get::<i64, _>("version"))
-        .collect::<Result<_, _>>()?;
-    let mut ran = 0;
-    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        let mut tx = db.pool().begin().await?;
-        sqlx::raw_sql(&render(m, db.dialect()))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
+        .collect()
+}
+
+/// One migration and its row in `schema_migrations`, in one transaction.
+async fn apply(db: &Db, m: &Migration) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::raw_sql(&render(m, db.dialect()))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
         .bind(m.version)
         .bind(m.name)
         // The one wall-clock read outside `Clock`: when the schema really
@@ -134,11 +166,7 @@ pub async fn run(db: &Db) -> Result<usize, sqlx::Error> {
         .bind(super::timestamp(jiff::Timestamp::now()))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        tracing::info!(version = m.version, name = m.name, "migration applied");
-        ran += 1;
-    }
-    Ok(ran)
+    tx.commit().await
 }
 
 /// The newest migration version this binary knows.

@@ -15,6 +15,7 @@ pub mod codes;
 pub mod corrections;
 pub mod decisions;
 pub mod import;
+pub mod leases;
 pub mod migrate;
 pub mod on_file;
 pub mod photos;

@@ -367,37 +367,46 @@ async fn query_subjects(
     scope: &Scope,
     admission_no: &str,
 ) -> Result<Vec<Subject>, sqlx::Error> {
-    let office = scope.office.clone().unwrap_or_default();
-    let rows = match &scope.applicants_of {
-        Some(batch) => {
-            sqlx::query(
-                "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
-                 COALESCE(c.major_code, '') AS major_code, \
-                 COALESCE(c.examining_school_code, '') AS examining_school_code, c.course_group \
-                 FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id \
-                 WHERE a.batch_code = $1 AND ($2 = '' OR a.office_code = $2) \
-                 AND ($3 = '' OR c.admission_no = $3) ORDER BY c.id",
-            )
-            .bind(batch)
-            .bind(office)
-            .bind(admission_no)
-            .fetch_all(pool)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "SELECT id, admission_no, name, COALESCE(office_code, '') AS office_code, \
-                 CAST(NULL AS BIGINT) AS plan_id, COALESCE(major_code, '') AS major_code, \
-                 COALESCE(examining_school_code, '') AS examining_school_code, course_group \
-                 FROM candidates WHERE ($1 = '' OR office_code = $1) AND ($2 = '' OR admission_no = $2) \
-                 ORDER BY id",
-            )
-            .bind(office)
-            .bind(admission_no)
-            .fetch_all(pool)
-            .await?
-        }
+    // Only the conditions that apply are written into the query: a
+    // catch-all `($1 = '' OR col = $1)` keeps SQLite from using the index,
+    // and one candidate's prediction scanned all 100,000 candidates.
+    let (mut sql, mut binds) = match &scope.applicants_of {
+        Some(batch) => (
+            "SELECT c.id, c.admission_no, c.name, a.office_code, a.plan_id, \
+             COALESCE(c.major_code, '') AS major_code, \
+             COALESCE(c.examining_school_code, '') AS examining_school_code, c.course_group \
+             FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id \
+             WHERE a.batch_code = $1"
+                .to_owned(),
+            vec![batch.clone()],
+        ),
+        None => (
+            "SELECT c.id, c.admission_no, c.name, COALESCE(c.office_code, '') AS office_code, \
+             CAST(NULL AS BIGINT) AS plan_id, COALESCE(c.major_code, '') AS major_code, \
+             COALESCE(c.examining_school_code, '') AS examining_school_code, c.course_group \
+             FROM candidates c WHERE 1 = 1"
+                .to_owned(),
+            Vec::new(),
+        ),
     };
+    if let Some(office) = scope.office.as_ref().filter(|o| !o.is_empty()) {
+        let column = match scope.applicants_of {
+            Some(_) => "a.office_code",
+            None => "c.office_code",
+        };
+        binds.push(office.clone());
+        sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+    }
+    if !admission_no.is_empty() {
+        binds.push(admission_no.to_owned());
+        sql.push_str(&format!(" AND c.admission_no = ${}", binds.len()));
+    }
+    sql.push_str(" ORDER BY c.id");
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             Ok(Subject {

@@ -1,8 +1,11 @@
-//! Background work of a running server. Each job is a loop with its own period;
-//! a failing round is logged and retried next period, never fatal. Jobs change
-//! applications only through `db::applications::transition`, whose update is
-//! conditional on the state read, so two processes running the same job do
-//! the work once (the second is told it lost and moves on).
+//! Background work of a running server: one round every ten minutes. A
+//! province runs several server processes on one database; a round runs only
+//! in the process that holds the jobs' lease (`db::leases`), so it runs once
+//! across them, and a process that dies hands it over when its lease
+//! expires. As a second guard, jobs change applications only through
+//! `db::applications::transition`, whose update is conditional on the state
+//! read: even two rounds at once would withdraw an application once.
+//! A failing round is logged and retried next period, never fatal.
 
 use std::time::Duration;
 
@@ -10,25 +13,52 @@ use crate::db::{self, applications::TransitionFailure, audit::Actor};
 use crate::domain::{ApplicationEvent, ApplicationState};
 use crate::web::AppState;
 
+/// How often a round runs.
+pub const PERIOD: Duration = Duration::from_secs(600);
+/// The lease ends a little before the next round, so that the holder's
+/// own next round never finds it still taken by itself from a stale clock.
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(590);
+
 pub fn spawn(state: AppState) {
+    let holder = crate::web::session::random_token();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut tick = tokio::time::interval(PERIOD);
         loop {
             tick.tick().await;
-            match db::sessions::delete_expired(state.db.pool(), state.clock.now()).await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            match round(&state, &holder).await {
+                Ok(Some(r)) if r.sessions_removed > 0 || r.withdrawn > 0 => tracing::info!(
+                    sessions_removed = r.sessions_removed,
+                    withdrawn = r.withdrawn,
+                    "background round"
+                ),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session sweep failed"),
-            }
-            match withdraw_unfilled(&state).await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(withdrawn = n, "unfilled fresh graduates withdrawn")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "fill-in sweep failed"),
+                Err(e) => tracing::warn!(error = %e, "background round failed"),
             }
         }
     });
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sessions_removed: u64,
+    pub withdrawn: usize,
+}
+
+/// Runs one round if `holder` can take the lease; `None` when another
+/// process holds it.
+pub async fn round(state: &AppState, holder: &str) -> Result<Option<Round>, sqlx::Error> {
+    let now = state.clock.now();
+    let until = now.checked_add(LEASE).unwrap_or(now);
+    if !db::leases::take(state.db.pool(), "background", holder, now, until).await? {
+        return Ok(None);
+    }
+    let sessions_removed = db::sessions::delete_expired(state.db.pool(), now).await?;
+    let withdrawn = withdraw_unfilled(state).await?;
+    Ok(Some(Round {
+        sessions_removed,
+        withdrawn,
+    }))
 }
 
 /// 未按时补填的，视为放弃本批次毕业申请: once a batch's fill-in deadline has

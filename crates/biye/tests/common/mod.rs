@@ -84,6 +84,36 @@ pub fn admission_of(case: biye::demo::Case) -> String {
         .expect("every case is generated")
 }
 
+/// A local S3-compatible server's store for this run (a prefix of its own)
+/// and options, or `None` (skip) when `BIYE_TEST_S3_ENDPOINT` names none.
+pub fn s3_server() -> Option<(String, biye::config::S3Options)> {
+    let endpoint = std::env::var("BIYE_TEST_S3_ENDPOINT").ok();
+    if !available(
+        "an S3-compatible server (BIYE_TEST_S3_ENDPOINT)",
+        endpoint.is_some(),
+    ) {
+        return None;
+    }
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let bucket = var("BIYE_TEST_S3_BUCKET", "biye-test");
+    let options = biye::config::S3Options {
+        endpoint,
+        region: Some("us-east-1".into()),
+        access_key_id: Some(var("BIYE_TEST_S3_ACCESS_KEY", "biye")),
+        secret_access_key: Some(var("BIYE_TEST_S3_SECRET_KEY", "biye-secret")),
+        allow_http: true,
+    };
+    // A prefix per test run, so that runs never see each other's objects.
+    let prefix = format!(
+        "run-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    Some((format!("s3://{bucket}/{prefix}"), options))
+}
+
 /// An SMS sender that keeps what it was asked to send.
 #[derive(Debug, Default)]
 pub struct Outbox(pub Mutex<Vec<(String, SmsMessage)>>);
@@ -568,6 +598,44 @@ pub async fn clean_report(app: &TestApp, application: i64) {
         .execute(app.db.pool())
         .await
         .unwrap();
+}
+
+/// Makes the candidate a fresh graduate (应届) who has not filled in the
+/// diploma number, with an application in the demo batch: after the batch's
+/// fill-in deadline the background job withdraws it.
+pub async fn unfilled_fresh_graduate(
+    app: &TestApp,
+    admission_no: &str,
+) -> biye::domain::CandidateId {
+    let (id, _) = biye::db::candidates::get_by_admission_no(
+        app.db.pool(),
+        &admission_no.parse().expect("valid"),
+    )
+    .await
+    .expect("query")
+    .expect("the candidate");
+    sqlx::query("UPDATE prior_educations SET verification = 'pending_fresh_graduate', diploma_no = '' WHERE candidate_id = $1")
+        .bind(id.0)
+        .execute(app.db.pool())
+        .await
+        .expect("update");
+    let plan: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE major_code = '050201'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("the plan");
+    let new = biye::db::applications::NewApplication {
+        candidate: id,
+        batch_code: "2023H1",
+        plan_id: plan,
+        office_code: "0201",
+        phone: "13609742208",
+        audit_snapshot: "{}",
+    };
+    let mut conn = app.db.pool().acquire().await.expect("a connection");
+    biye::db::applications::create(&mut conn, &new, app.state.clock.now())
+        .await
+        .expect("applied");
+    id
 }
 
 /// Files a correction of the candidate's name to `new_name` at `at`, as the
