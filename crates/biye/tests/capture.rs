@@ -194,8 +194,7 @@ async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
     let passing = admission_of(Case::Passing);
     let mut app = demo_apps().await.remove(0);
     // Every core busy: no permit comes free within the queue's wait.
-    app.state.capture_permits =
-        biye::web::capture::Permits(std::sync::Arc::new(tokio::sync::Semaphore::new(0)));
+    app.state.capture_permits = biye::web::capture::Permits::new(0, 8);
     applied(&mut app, &passing).await;
     app.get("/me/photo").await;
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
@@ -211,7 +210,26 @@ async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
         .await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
     assert!(json.contains("请稍候"), "{json}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(6));
+    let waited = started.elapsed();
+    assert!(waited < std::time::Duration::from_secs(6));
+    // As many captures held as allowed: the next is told at once, without
+    // queueing its bytes.
+    app.state.capture_permits = biye::web::capture::Permits::new(2, 0);
+    let started = std::time::Instant::now();
+    let (s, _, json) = app
+        .multipart(
+            &format!("{link}/photo"),
+            &[("photo", "a.jpg", &shot)],
+            "application/json",
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert!(json.contains("请稍候"), "{json}");
+    assert!(
+        started.elapsed() < waited / 2,
+        "{:?} vs {waited:?}",
+        started.elapsed()
+    );
     // Nothing was stored for the refused shot.
     let (_, _, latest) = app.get("/me/photo/latest.json").await;
     assert!(latest.contains("\"photo_id\":null"), "{latest}");

@@ -27,6 +27,8 @@ use common::http::{self, Browser, Server};
 use rand::{Rng, SeedableRng};
 
 const CANDIDATES: usize = 100;
+/// Uploads sent so far, numbering each one's bytes.
+static UPLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 const KILL_POINTS: usize = 10;
 /// One demo candidate in 24 is a passing 商务英语 one: this many give a hundred.
 const DEMO: usize = CANDIDATES * biye::demo::Case::ALL.len();
@@ -541,9 +543,11 @@ async fn upload(c: &mut Candidate, jpeg: &Bytes, acks: &Mutex<Acks>) -> reqwest:
         tokio::time::sleep(Duration::from_millis(100)).await;
         return Ok(false);
     };
+    // Other bytes each time, so that every upload writes its objects.
+    let n = UPLOADS.fetch_add(1, Ordering::SeqCst);
     let sent = c
         .browser
-        .upload_json(&format!("{link}/photo"), "photo", jpeg.clone())
+        .upload_json(&format!("{link}/photo"), "photo", http::distinct(jpeg, n))
         .await?;
     if sent.status != 200 {
         // Busy (503): the phone page says so and the candidate tries again.

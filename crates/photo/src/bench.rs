@@ -45,6 +45,12 @@ pub fn phone_capture() -> Result<Vec<u8>, String> {
     enlarge(portrait()?)
 }
 
+/// The same shot as a phone saves it at its highest quality (4:4:4, quality
+/// 97): 3–5 MB, the size the final-day load test uploads.
+pub fn phone_capture_full_quality() -> Result<Vec<u8>, String> {
+    encode_stored(&enlarged(portrait()?), 97, crate::encode::Subsampling::S444)
+}
+
 /// The same shot taken in front of a warm wall (`wall`), as a home capture
 /// comes out: it fails on the backdrop alone, which replacement repairs. The
 /// person is cut from the sample's studio backdrop by the segmenter's matte.
@@ -85,6 +91,11 @@ fn portrait() -> Result<Rgb, String> {
 }
 
 fn enlarge(src: Rgb) -> Result<Vec<u8>, String> {
+    encode_stored(&enlarged(src), 92, crate::encode::Subsampling::S420)
+}
+
+/// The portrait placed on a 3000×4000 frame with sensor-like noise.
+fn enlarged(src: Rgb) -> Rgb {
     let (w, h) = (3000u32, 4000u32);
     let k = 4.2f32;
     let (pw, ph) = (src.width as f32 * k, src.height as f32 * k);
@@ -109,10 +120,18 @@ fn enlarge(src: Rgb) -> Result<Vec<u8>, String> {
     for v in portrait.data.iter_mut() {
         *v = (i16::from(*v) + noise()).clamp(0, 255) as u8;
     }
-    // Stored landscape: orientation 6 means "rotate 90° clockwise to display".
+    portrait
+}
+
+/// Stored landscape: orientation 6 means "rotate 90° clockwise to display".
+fn encode_stored(
+    portrait: &Rgb,
+    quality: u8,
+    sub: crate::encode::Subsampling,
+) -> Result<Vec<u8>, String> {
+    let (w, h) = (portrait.width, portrait.height);
     let stored = Rgb::from_fn(h, w, |sx, sy| portrait.at(w - 1 - sy, sx));
-    let jpeg = crate::encode::jpeg(&stored, 92, crate::encode::Subsampling::S420, 72)
-        .map_err(|e| e.to_string())?;
+    let jpeg = crate::encode::jpeg(&stored, quality, sub, 72).map_err(|e| e.to_string())?;
     Ok(with_orientation_6(&jpeg))
 }
 

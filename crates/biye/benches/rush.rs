@@ -1,0 +1,622 @@
+//! The final-day rush (issue 12): the real `biye serve` (release build) on a
+//! 100,000-candidate demo database, driven over loopback at 64 connections by
+//! the requests of the last application day: sign-in, `/me/status`,
+//! `/me/prediction`, 3–5 MB phone captures and the form PDF. Each kind runs
+//! alone for a fixed time, then all of them together; prints requests per
+//! second, p50/p99 latency and errors per kind, and the servers' peak
+//! resident memory (`VmHWM`).
+//!
+//! Targets: status ≥ 5,000 req/s with p99 ≤ 50 ms; prediction ≥ 1,000 req/s;
+//! uploads ≥ 20/s with no error; PDFs ≥ 100/s; ≤ 400 MB resident.
+//!
+//! Run: `cargo bench --workspace --bench rush`. Settings:
+//! - `BIYE_BENCH_CANDIDATES=N` (100,000), `BIYE_RUSH_SECONDS=S` per phase (10);
+//! - `BIYE_BENCH_DATABASE_URL=postgres://…` an empty database for PostgreSQL;
+//! - `BIYE_RUSH_SERVERS=2` runs two server processes on the one database and
+//!   spreads the connections over both (on SQLite they share the file);
+//! - `BIYE_BENCH_OBJECT_STORE_URL=s3://BUCKET/PREFIX` with the `AWS_*`
+//!   variables puts the objects on S3.
+//!
+//! The load generator runs on the same two cores as the servers, so every
+//! figure here includes its cost.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::http::{self, Browser, Server};
+
+const CONNECTIONS: usize = 64;
+
+/// A new number for each upload's bytes: every upload is distinct, so the
+/// content-addressed store writes every one, as it would on the day.
+fn next_upload() -> u64 {
+    static UPLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    UPLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    SignIn,
+    Status,
+    Prediction,
+    Upload,
+    Pdf,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Status,
+        Kind::Prediction,
+        Kind::Pdf,
+        Kind::Upload,
+        Kind::SignIn,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign-in",
+            Kind::Status => "status",
+            Kind::Prediction => "prediction",
+            Kind::Upload => "upload",
+            Kind::Pdf => "pdf",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign-in (POST /login)",
+            Kind::Status => "GET /me/status",
+            Kind::Prediction => "GET /me/prediction",
+            Kind::Upload => "capture upload (3–5 MB)",
+            Kind::Pdf => "GET /me/form.pdf",
+        }
+    }
+}
+
+/// The browsers each kind of request is sent from.
+struct People {
+    /// Signed-in candidates (status and prediction rotate through them).
+    signed_in: Vec<Browser>,
+    /// Candidates at the photo step with their phone link.
+    capturing: Vec<(Browser, String)>,
+    /// Candidates whose application is submitted (the form prints).
+    submitted: Vec<Browser>,
+    /// Admission numbers to sign in again during the mix.
+    logins: Vec<String>,
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; anything else (e.g. `cargo test`) only
+    // checks that the benchmark builds.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
+    let n = env_usize("BIYE_BENCH_CANDIDATES", 100_000);
+    let seconds = env_usize("BIYE_RUSH_SECONDS", 10) as u64;
+    let servers = env_usize("BIYE_RUSH_SERVERS", 1).max(1);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = std::env::var("BIYE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("db/biye.db").display()));
+    let command = || {
+        let mut c = http::installation(dir.path(), &url);
+        c.env("BIYE_SIGN_IN_PER_MINUTE", "10000000");
+        if let Ok(store) = std::env::var("BIYE_BENCH_OBJECT_STORE_URL") {
+            c.env("BIYE_OBJECT_STORE_URL", store);
+        }
+        c
+    };
+    let t = Instant::now();
+    let out = command()
+        .args(["demo", "--candidates", &n.to_string()])
+        .output()
+        .expect("biye demo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "demo data: {n} candidates on {} in {:.1} s",
+        url.split(':').next().unwrap_or("?"),
+        t.elapsed().as_secs_f64()
+    );
+    let running: Vec<Server> = (0..servers)
+        .map(|_| Server::start(command(), http::free_port()))
+        .collect();
+    let bases: Vec<String> = running.iter().map(|s| s.base.clone()).collect();
+    println!(
+        "{servers} server process(es): {}",
+        running
+            .iter()
+            .map(|s| format!("{} (pid {})", s.base, s.pid()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let jpeg = Bytes::from(photo::bench::phone_capture_full_quality().expect("the phone capture"));
+    assert!(
+        (3 << 20..=5 << 20).contains(&jpeg.len()),
+        "the capture is {} bytes, not 3–5 MB",
+        jpeg.len()
+    );
+    let pool = http::pool();
+    let db = biye::db::Db::connect(&url).await.expect("the database");
+    let people = prepare(&pool, &bases, &db, n, &jpeg).await;
+    let duration = Duration::from_secs(seconds);
+    // BIYE_RUSH_PHASES=status,prediction,… picks phases (and "mixed").
+    let chosen = std::env::var("BIYE_RUSH_PHASES").ok();
+    let wanted = |name: &str| {
+        chosen
+            .as_deref()
+            .is_none_or(|c| c.split(',').any(|p| p == name))
+    };
+    let pids: Vec<u32> = running.iter().map(Server::pid).collect();
+    println!(
+        "peak resident memory while preparing: {:?} MiB",
+        peak(&pids)
+    );
+    let mut table = Vec::new();
+    let upload_rate = env_usize("BIYE_RUSH_UPLOADS_PER_SECOND", 20);
+    for kind in Kind::ALL.into_iter().filter(|k| wanted(k.name())) {
+        reset_peak(&pids);
+        let stats = if kind == Kind::Upload {
+            vec![uploads_at(&people, upload_rate, &jpeg, &bases, duration).await]
+        } else {
+            phase(&people, &[(kind, CONNECTIONS)], &jpeg, &bases, duration).await
+        };
+        table.push((kind.name(), stats, peak(&pids)));
+    }
+    if wanted("mixed") {
+        let mix = [
+            (Kind::Status, 36),
+            (Kind::Prediction, 12),
+            (Kind::Upload, 6),
+            (Kind::Pdf, 6),
+            (Kind::SignIn, 4),
+        ];
+        reset_peak(&pids);
+        let stats = phase(&people, &mix, &jpeg, &bases, duration).await;
+        table.push(("mixed", stats, peak(&pids)));
+    }
+    println!(
+        "\n| phase | request | load | ok/s | p50 ms | p99 ms | errors | peak RSS MiB |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (phase, stats, peak) in &table {
+        for s in stats {
+            println!(
+                "| {phase} | {} | {} | {:.0} | {:.1} | {:.1} | {} | {peak:?} |",
+                s.kind.label(),
+                s.load,
+                s.per_second,
+                s.p50_ms,
+                s.p99_ms,
+                s.errors
+            );
+        }
+    }
+    for pid in &pids {
+        let (peak, now) = memory(*pid);
+        println!(
+            "server pid {pid}: peak resident {peak} MiB since the last phase began, now {now} MiB"
+        );
+    }
+}
+
+/// Resets the servers' peak resident memory (`VmHWM`), so that each phase's
+/// peak is its own.
+fn reset_peak(pids: &[u32]) {
+    for pid in pids {
+        let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    }
+}
+
+/// Each server's peak resident memory in MiB since the last reset.
+fn peak(pids: &[u32]) -> Vec<u64> {
+    pids.iter().map(|p| memory(*p).0).collect()
+}
+
+/// Signs candidates in (timed: the sign-in figure alone), applies for some
+/// at the photo step, and takes some to a submitted application.
+async fn prepare(
+    pool: &reqwest::Client,
+    bases: &[String],
+    db: &biye::db::Db,
+    n: usize,
+    jpeg: &Bytes,
+) -> People {
+    let passing: Vec<String> = biye::demo::generate(n.min(24 * 600), 2023)
+        .cases
+        .into_iter()
+        .filter(|(_, c)| *c == biye::demo::Case::Passing)
+        .map(|(a, _)| a.to_string())
+        .collect();
+    assert!(passing.len() >= 512, "too few candidates for the benchmark");
+    let at = |i: usize| bases[i % bases.len()].clone();
+    let t = Instant::now();
+    let signed_in = in_parallel(passing[..512].to_vec(), |i, a| {
+        let mut b = Browser::new(pool, &at(i));
+        async move {
+            assert!(b
+                .sign_in("/login", &a, common::PASSWORD)
+                .await
+                .expect("answers"));
+            b.get("/me").await.expect("answers");
+            b
+        }
+    })
+    .await;
+    println!(
+        "signed in 512 candidates in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    // The photo step: 64 candidates with a phone link each.
+    let capturing = in_parallel(signed_in[..CONNECTIONS].to_vec(), |_, mut b| async move {
+        let link = apply(&mut b).await;
+        (b, link)
+    })
+    .await;
+    // Submitted: 32 more candidates upload, submit, are approved, confirm.
+    let mut reviewer = Browser::new(pool, &at(0));
+    assert!(reviewer
+        .sign_in("/staff/login", "sg0201", common::PASSWORD)
+        .await
+        .expect("answers"));
+    reviewer.get("/staff/photos").await.expect("answers");
+    let reviewer = Arc::new(tokio::sync::Mutex::new(reviewer));
+    let chosen: Vec<(Browser, String)> = signed_in[CONNECTIONS..CONNECTIONS + 32]
+        .iter()
+        .cloned()
+        .zip(passing[CONNECTIONS..].iter().cloned())
+        .collect();
+    let submitted = in_parallel(chosen, |_, (mut b, admission)| {
+        let (jpeg, reviewer, db) = (jpeg.clone(), reviewer.clone(), db.clone());
+        async move {
+            submit(&mut b, &admission, &db, &jpeg, &reviewer).await;
+            b
+        }
+    })
+    .await;
+    println!(
+        "prepared in {:.1} s: 64 at the photo step, 32 submitted",
+        t.elapsed().as_secs_f64()
+    );
+    People {
+        signed_in,
+        capturing,
+        submitted,
+        logins: passing[512..].to_vec(),
+    }
+}
+
+/// Confirms the record, applies at 0201 and opens the photo step: the link.
+async fn apply(b: &mut Browser) -> String {
+    b.get("/me/record").await.expect("answers");
+    b.post("/me/record/confirm", &[]).await.expect("answers");
+    b.get("/me/application").await.expect("answers");
+    let a = b
+        .post(
+            "/me/application",
+            &[("office", "0201"), ("phone", "13609742208")],
+        )
+        .await
+        .expect("answers");
+    assert_eq!(a.status, 303, "{}", a.text());
+    b.get("/me/photo").await.expect("answers");
+    let page = b
+        .post("/me/photo", &[("agree", "on")])
+        .await
+        .expect("answers");
+    http::capture_link(&page.text()).expect("a phone link")
+}
+
+/// Applies, uploads and submits the photo, has it approved, and confirms.
+async fn submit(
+    b: &mut Browser,
+    admission: &str,
+    db: &biye::db::Db,
+    jpeg: &Bytes,
+    reviewer: &tokio::sync::Mutex<Browser>,
+) {
+    let link = apply(b).await;
+    loop {
+        let a = b
+            .upload_json(
+                &format!("{link}/photo"),
+                "photo",
+                http::distinct(jpeg, next_upload()),
+            )
+            .await
+            .expect("answers");
+        if a.status == 200 {
+            break;
+        }
+        assert_eq!(a.status, 503, "{}", a.text());
+    }
+    let a = b
+        .post(&format!("{link}/accept"), &[])
+        .await
+        .expect("answers");
+    assert_eq!(a.status, 303);
+    let (application,): (i64,) = sqlx::query_as(
+        "SELECT a.id FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
+         WHERE c.admission_no = $1",
+    )
+    .bind(admission)
+    .fetch_one(db.pool())
+    .await
+    .expect("the application");
+    let d = reviewer
+        .lock()
+        .await
+        .post(
+            &format!("/staff/photos/{application}"),
+            &[("decision", "approve")],
+        )
+        .await
+        .expect("answers");
+    assert_eq!(d.status, 303, "{}", d.text());
+    b.get("/me/application").await.expect("answers");
+    let c = b
+        .post("/me/application", &[("step", "confirm")])
+        .await
+        .expect("answers");
+    assert_eq!(c.status, 303, "{}", c.text());
+    let pdf = b.get("/me/form.pdf").await.expect("answers");
+    assert_eq!(pdf.content_type, "application/pdf", "{}", pdf.text());
+}
+
+/// Runs `f` over `items` with at most 64 at a time, keeping their order.
+async fn in_parallel<T, U, F, Fut>(items: Vec<T>, f: F) -> Vec<U>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(usize, T) -> Fut,
+    Fut: std::future::Future<Output = U> + Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
+    let mut tasks = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let permit = permits.clone().acquire_owned().await.expect("open");
+        let fut = f(i, item);
+        tasks.push(tokio::spawn(async move {
+            let out = fut.await;
+            drop(permit);
+            out
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("a task"));
+    }
+    out
+}
+
+struct Stats {
+    kind: Kind,
+    /// Connections in a closed loop, or the arrival rate.
+    load: String,
+    /// Successful requests a second.
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+}
+
+/// Runs `mix` (a kind and its number of connections) for `duration`.
+async fn phase(
+    people: &People,
+    mix: &[(Kind, usize)],
+    jpeg: &Bytes,
+    bases: &[String],
+    duration: Duration,
+) -> Vec<Stats> {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for &(kind, connections) in mix {
+        for c in 0..connections {
+            let base = bases[c % bases.len()].clone();
+            let worker = Worker::new(people, kind, c, connections, &base, jpeg);
+            tasks.push(tokio::spawn(worker.run(deadline)));
+        }
+    }
+    let started = Instant::now();
+    let mut by_kind: std::collections::BTreeMap<Kind, (usize, Vec<u32>, usize)> =
+        Default::default();
+    for t in tasks {
+        let (kind, latencies, errors) = t.await.expect("a worker");
+        let e = by_kind.entry(kind).or_default();
+        e.0 += 1;
+        e.1.extend(latencies);
+        e.2 += errors;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    by_kind
+        .into_iter()
+        .map(|(kind, (connections, l, errors))| {
+            let load = format!("{connections} connections");
+            stats(kind, load, l, errors, elapsed)
+        })
+        .collect()
+}
+
+fn stats(kind: Kind, load: String, mut l: Vec<u32>, errors: usize, secs: f64) -> Stats {
+    l.sort_unstable();
+    let q = |p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+            .map_or(f64::NAN, |us| f64::from(*us) / 1000.0)
+    };
+    Stats {
+        kind,
+        load,
+        per_second: (l.len() - errors) as f64 / secs,
+        p50_ms: q(0.50),
+        p99_ms: q(0.99),
+        errors,
+    }
+}
+
+/// Uploads arriving at `rate` a second whatever the answers (phones do not
+/// wait for each other), for `duration`: "sustained" means that they all
+/// succeed and the latency does not grow.
+async fn uploads_at(
+    people: &People,
+    rate: usize,
+    jpeg: &Bytes,
+    bases: &[String],
+    duration: Duration,
+) -> Stats {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1) / rate as u32);
+    let mut tasks = Vec::new();
+    let mut i = 0;
+    while started.elapsed() < duration {
+        tick.tick().await;
+        let (b, link) = &people.capturing[i % people.capturing.len()];
+        let mut b = b.at(&bases[i % bases.len()]);
+        let (link, jpeg) = (format!("{link}/photo"), http::distinct(jpeg, next_upload()));
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let a = b.upload_json(&link, "photo", jpeg).await;
+            let ok = a.is_ok_and(|a| a.status == 200);
+            (t.elapsed().as_micros() as u32, ok)
+        }));
+        i += 1;
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (us, ok) = t.await.expect("an upload");
+        latencies.push(us);
+        errors += usize::from(!ok);
+    }
+    // The rate is what was completed over the time until the last answer.
+    let load = format!("{rate}/s arriving");
+    stats(
+        Kind::Upload,
+        load,
+        latencies,
+        errors,
+        started.elapsed().as_secs_f64(),
+    )
+}
+
+/// One connection's loop: its browsers (rotated) and its kind of request.
+struct Worker {
+    kind: Kind,
+    browsers: Vec<Browser>,
+    links: Vec<String>,
+    logins: Vec<String>,
+    jpeg: Bytes,
+}
+
+impl Worker {
+    fn new(people: &People, kind: Kind, c: usize, of: usize, base: &str, jpeg: &Bytes) -> Self {
+        // Connection c takes every of-th browser from c; with fewer browsers
+        // than connections, several connections share one.
+        let pick = |all: &[Browser]| -> Vec<Browser> {
+            all.iter()
+                .skip(c % all.len())
+                .step_by(of)
+                .map(|b| b.at(base))
+                .collect()
+        };
+        let (browsers, links) = match kind {
+            Kind::Upload => people
+                .capturing
+                .iter()
+                .skip(c)
+                .step_by(of)
+                .map(|(b, l)| (b.at(base), l.clone()))
+                .unzip(),
+            Kind::Pdf => (pick(&people.submitted), Vec::new()),
+            Kind::SignIn => (vec![pick(&people.signed_in)[0].clone()], Vec::new()),
+            Kind::Status | Kind::Prediction => (pick(&people.signed_in), Vec::new()),
+        };
+        assert!(!browsers.is_empty(), "no browser for {kind:?}");
+        Worker {
+            kind,
+            browsers,
+            links,
+            logins: people.logins.iter().skip(c).step_by(of).cloned().collect(),
+            jpeg: jpeg.clone(),
+        }
+    }
+
+    /// Sends requests until the deadline: each one's latency in µs and the
+    /// number that failed (a wrong status or content type, or no answer).
+    async fn run(mut self, deadline: Instant) -> (Kind, Vec<u32>, usize) {
+        let (mut latencies, mut errors) = (Vec::new(), 0);
+        let mut i = 0;
+        while Instant::now() < deadline {
+            let t = Instant::now();
+            let ok = self.one(i).await;
+            latencies.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+            errors += usize::from(!ok);
+            i += 1;
+        }
+        (self.kind, latencies, errors)
+    }
+
+    async fn one(&mut self, i: usize) -> bool {
+        let n = self.browsers.len();
+        let b = &mut self.browsers[i % n];
+        let answer = match self.kind {
+            Kind::Status => b.get("/me/status").await,
+            Kind::Prediction => b.get("/me/prediction").await,
+            Kind::Pdf => b.get("/me/form.pdf").await,
+            Kind::Upload => {
+                let link = format!("{}/photo", self.links[i % n]);
+                let jpeg = http::distinct(&self.jpeg, next_upload());
+                b.upload_json(&link, "photo", jpeg).await
+            }
+            Kind::SignIn => {
+                let login = &self.logins[i % self.logins.len()];
+                let mut fresh = b.signed_out();
+                return fresh
+                    .sign_in("/login", login, common::PASSWORD)
+                    .await
+                    .unwrap_or(false);
+            }
+        };
+        let Ok(a) = answer else { return false };
+        let want = match self.kind {
+            Kind::Pdf => "application/pdf",
+            Kind::Upload => "application/json",
+            _ => "text/html",
+        };
+        a.status == 200 && a.content_type.starts_with(want)
+    }
+}
+
+/// The server's peak and current resident memory in MiB (`/proc`).
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
