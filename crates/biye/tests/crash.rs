@@ -200,18 +200,7 @@ impl<'a> Installation<'a> {
                     .sign_in("/login", &a, common::PASSWORD)
                     .await
                     .expect("answers"));
-                b.get("/me/record").await.expect("answers");
-                b.post("/me/record/confirm", &[]).await.expect("answers");
-                b.get("/me/application").await.expect("answers");
-                let applied = b
-                    .post(
-                        "/me/application",
-                        &[("office", "0201"), ("phone", "13609742208")],
-                    )
-                    .await
-                    .expect("answers");
-                assert_eq!(applied.status, 303, "{a}: {}", applied.text());
-                b.get("/me/photo").await.expect("answers");
+                http::applied(&mut b).await;
                 (a, b)
             }));
         }
@@ -538,8 +527,7 @@ async fn journey(
 /// Opens the phone link, uploads the shot and submits it: Ok(true) once the
 /// submission was acknowledged.
 async fn upload(c: &mut Candidate, jpeg: &Bytes, acks: &Mutex<Acks>) -> reqwest::Result<bool> {
-    let page = c.browser.post("/me/photo", &[("agree", "on")]).await?;
-    let Some(link) = http::capture_link(&page.text()) else {
+    let Some(link) = http::phone_link(&mut c.browser).await? else {
         tokio::time::sleep(Duration::from_millis(100)).await;
         return Ok(false);
     };

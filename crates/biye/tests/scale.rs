@@ -177,26 +177,11 @@ async fn two_server_processes_share_sessions_locks_and_photos() {
         }
 
         // A photo taken through one process is reviewed through the other.
-        on_one.get("/me/record").await.expect("answers");
-        on_one
-            .post("/me/record/confirm", &[])
+        http::applied(&mut on_one).await;
+        let link = http::phone_link(&mut on_one)
             .await
-            .expect("answers");
-        on_one.get("/me/application").await.expect("answers");
-        let applied = on_one
-            .post(
-                "/me/application",
-                &[("office", "0201"), ("phone", "13609742208")],
-            )
-            .await
-            .expect("answers");
-        assert_eq!(applied.status, 303, "{name}: {}", applied.text());
-        on_one.get("/me/photo").await.expect("answers");
-        let page = on_one
-            .post("/me/photo", &[("agree", "on")])
-            .await
-            .expect("answers");
-        let link = http::capture_link(&page.text()).expect("a phone link");
+            .expect("answers")
+            .expect("a phone link");
         let jpeg = bytes::Bytes::from(photo::bench::phone_capture().expect("the capture"));
         let sent = on_one
             .upload_json(&format!("{link}/photo"), "photo", jpeg)

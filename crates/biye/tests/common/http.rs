@@ -168,14 +168,8 @@ impl Browser {
     async fn send(&mut self, req: reqwest::RequestBuilder) -> reqwest::Result<Answer> {
         let res = req.header("cookie", self.cookie_header()).send().await?;
         for v in res.headers().get_all("set-cookie") {
-            let Ok(v) = v.to_str() else { continue };
-            let Some((k, rest)) = v.split_once('=') else {
-                continue;
-            };
-            let value = rest.split(';').next().unwrap_or_default().to_owned();
-            self.cookies.retain(|(n, _)| n != k);
-            if !value.is_empty() {
-                self.cookies.push((k.to_owned(), value));
+            if let Ok(v) = v.to_str() {
+                super::keep_cookie(&mut self.cookies, v);
             }
         }
         let header = |name: &str| {
@@ -263,6 +257,30 @@ impl Browser {
             .await?;
         Ok(a.status == 303)
     }
+}
+
+/// A signed-in candidate confirms the record and applies at 0201 (the
+/// identity check passes): the photo step is next, and its page is open.
+pub async fn applied(b: &mut Browser) {
+    b.get("/me/record").await.expect("answers");
+    b.post("/me/record/confirm", &[]).await.expect("answers");
+    b.get("/me/application").await.expect("answers");
+    let a = b
+        .post(
+            "/me/application",
+            &[("office", "0201"), ("phone", "13609742208")],
+        )
+        .await
+        .expect("answers");
+    assert_eq!(a.status, 303, "{}", a.text());
+    b.get("/me/photo").await.expect("answers");
+}
+
+/// The photo step's consent, answered with the phone link
+/// (`/capture/{token}`), if the page gave one.
+pub async fn phone_link(b: &mut Browser) -> reqwest::Result<Option<String>> {
+    let page = b.post("/me/photo", &[("agree", "on")]).await?;
+    Ok(capture_link(&page.text()))
 }
 
 /// `jpeg` made distinct by a comment segment holding `n` right after the
