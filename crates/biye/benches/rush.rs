@@ -130,15 +130,7 @@ async fn run() {
         c
     };
     let t = Instant::now();
-    let out = command()
-        .args(["demo", "--candidates", &n.to_string()])
-        .output()
-        .expect("biye demo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    http::load_demo(command(), n);
     println!(
         "demo data: {n} candidates on {} in {:.1} s",
         url.split(':').next().unwrap_or("?"),

@@ -101,15 +101,7 @@ struct Candidate {
 impl<'a> Installation<'a> {
     async fn new(backend: &'a common::Backend) -> Self {
         let dir = backend.dir.path();
-        let out = http::installation(dir, &backend.url)
-            .args(["demo", "--candidates", &DEMO.to_string()])
-            .output()
-            .expect("biye demo runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        http::load_demo(http::installation(dir, &backend.url), DEMO);
         let config = common::config(backend.url.clone(), dir);
         let db = biye::cli::open_db(&config)
             .await

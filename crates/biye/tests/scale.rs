@@ -125,15 +125,7 @@ async fn two_server_processes_share_sessions_locks_and_photos() {
             }
             c
         };
-        let demo = command()
-            .args(["demo", "--candidates", "24"])
-            .output()
-            .expect("biye demo");
-        assert!(
-            demo.status.success(),
-            "{}",
-            String::from_utf8_lossy(&demo.stderr)
-        );
+        http::load_demo(command(), 24);
         let one = Server::start(command(), http::free_port());
         let two = Server::start(command(), http::free_port());
         let pool = http::pool();

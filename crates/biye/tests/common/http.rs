@@ -304,6 +304,20 @@ pub fn capture_link(page: &str) -> Option<String> {
     Some(page[at..at + end].to_owned())
 }
 
+/// Loads the demo data set for `candidates` candidates with `command` (a
+/// `biye` command with its environment set), as `biye demo` does.
+pub fn load_demo(mut command: Command, candidates: usize) {
+    let out = command
+        .args(["demo", "--candidates", &candidates.to_string()])
+        .output()
+        .expect("biye demo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `biye` commands for an installation in `dir` on `database_url` (the demo
 /// clock and password, as [`super::biye`]).
 pub fn installation(dir: &Path, database_url: &str) -> Command {
