@@ -15,8 +15,9 @@ use crate::web::AppState;
 
 /// How often a round runs.
 pub const PERIOD: Duration = Duration::from_secs(600);
-/// The lease ends a little before the next round, so that the holder's
-/// own next round never finds it still taken by itself from a stale clock.
+/// The lease ends a little before its holder's next round (which renews
+/// it): if the holder has died, whichever process ticks next takes over,
+/// within one period.
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(590);
 
 pub fn spawn(state: AppState) {
