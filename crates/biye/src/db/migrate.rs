@@ -96,6 +96,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "queues",
+        common: include_str!("../../migrations/0012_queues.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -26,19 +26,27 @@ pub async fn queue(
     office: Option<&str>,
     limit: i64,
 ) -> Result<Vec<QueueItem>, sqlx::Error> {
-    let rows = sqlx::query(
+    // The office is written into the query only when there is one: a
+    // catch-all `($2 = '' OR a.office_code = $2)` kept SQLite from the
+    // (office, state, updated_at) index, and a queue page of 50 scanned and
+    // sorted all 100,000 applications (11 ms a city, 18 ms the province,
+    // against 0.12 ms with the index; migration 0012).
+    let office = office.filter(|o| !o.is_empty());
+    let sql = format!(
         "SELECT a.id, c.admission_no, c.name, a.office_code, a.updated_at,
                 (SELECT p.id FROM photos p WHERE p.application_id = a.id ORDER BY p.id DESC LIMIT 1) AS photo_id,
                 (SELECT p.report FROM photos p WHERE p.application_id = a.id ORDER BY p.id DESC LIMIT 1) AS report
          FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
-         WHERE a.state = $1 AND ($2 = '' OR a.office_code = $2)
-         ORDER BY a.updated_at, a.id LIMIT $3",
-    )
-    .bind(state.as_str())
-    .bind(office.unwrap_or_default())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+         WHERE a.state = $1 {}
+         ORDER BY a.updated_at, a.id LIMIT {}",
+        if office.is_some() { "AND a.office_code = $2" } else { "" },
+        if office.is_some() { "$3" } else { "$2" },
+    );
+    let mut query = sqlx::query(&sql).bind(state.as_str());
+    if let Some(office) = office {
+        query = query.bind(office);
+    }
+    let rows = query.bind(limit).fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             let report: Option<String> = r.try_get("report")?;
