@@ -338,14 +338,10 @@ async fn submit(
         .await
         .expect("answers");
     assert_eq!(a.status, 303);
-    let (application,): (i64,) = sqlx::query_as(
-        "SELECT a.id FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
-         WHERE c.admission_no = $1",
-    )
-    .bind(admission)
-    .fetch_one(db.pool())
-    .await
-    .expect("the application");
+    let application = common::application_in(db, admission)
+        .await
+        .expect("the application")
+        .id;
     let d = reviewer
         .lock()
         .await

@@ -189,6 +189,22 @@ async fn no_photo_before_the_identity_is_settled() {
     }
 }
 
+/// Uploads `shot` through the phone link, expects "请稍候" (503), and
+/// returns how long the answer took.
+async fn told_to_wait(app: &mut TestApp, link: &str, shot: &[u8]) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let (s, _, json) = app
+        .multipart(
+            &format!("{link}/photo"),
+            &[("photo", "a.jpg", shot)],
+            "application/json",
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert!(json.contains("请稍候"), "{json}");
+    started.elapsed()
+}
+
 #[tokio::test]
 async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
     let passing = admission_of(Case::Passing);
@@ -200,36 +216,13 @@ async fn a_burst_of_uploads_is_told_to_wait_never_crashes() {
     let (_, _, page) = app.post("/me/photo", &[("agree", "on")]).await;
     let link = link_in(&page);
     let shot = photo::bench::phone_capture().unwrap();
-    let started = std::time::Instant::now();
-    let (s, _, json) = app
-        .multipart(
-            &format!("{link}/photo"),
-            &[("photo", "a.jpg", &shot)],
-            "application/json",
-        )
-        .await;
-    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
-    assert!(json.contains("请稍候"), "{json}");
-    let waited = started.elapsed();
+    let waited = told_to_wait(&mut app, &link, &shot).await;
     assert!(waited < std::time::Duration::from_secs(6));
     // As many captures held as allowed: the next is told at once, without
     // queueing its bytes.
     app.state.capture_permits = biye::web::capture::Permits::new(2, 0);
-    let started = std::time::Instant::now();
-    let (s, _, json) = app
-        .multipart(
-            &format!("{link}/photo"),
-            &[("photo", "a.jpg", &shot)],
-            "application/json",
-        )
-        .await;
-    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{json}");
-    assert!(json.contains("请稍候"), "{json}");
-    assert!(
-        started.elapsed() < waited / 2,
-        "{:?} vs {waited:?}",
-        started.elapsed()
-    );
+    let at_once = told_to_wait(&mut app, &link, &shot).await;
+    assert!(at_once < waited / 2, "{at_once:?} vs {waited:?}");
     // Nothing was stored for the refused shot.
     let (_, _, latest) = app.get("/me/photo/latest.json").await;
     assert!(latest.contains("\"photo_id\":null"), "{latest}");

@@ -76,7 +76,7 @@ async fn sigkill_during_uploads_and_decisions_loses_nothing_acknowledged() {
 }
 
 /// What the server acknowledged: only these must survive a crash.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acks {
     /// (application, photo) of every upload answered 200 with a photo id.
     uploads: Vec<(i64, i64)>,
@@ -158,11 +158,11 @@ impl<'a> Installation<'a> {
             }
             cut.push(cut_now);
             server = self.serve();
-            let acks = acks.lock().expect("acks").clone_counts();
+            let acks = acks.lock().expect("acks").clone();
             self.check(&acks, &reviewer.at(&server.base), round).await;
         }
         server.kill();
-        let acks = acks.lock().expect("acks").clone_counts();
+        let acks = acks.lock().expect("acks").clone();
         (kills, acks, cut)
     }
 
@@ -199,16 +199,11 @@ impl<'a> Installation<'a> {
         let mut candidates = Vec::new();
         for t in tasks {
             let (admission, browser) = t.await.expect("signed in");
-            let (application,): (i64,) = sqlx::query_as(
-                "SELECT a.id FROM graduation_applications a JOIN candidates c ON c.id = a.candidate_id
-                 WHERE c.admission_no = $1",
-            )
-            .bind(&admission)
-            .fetch_one(self.db.pool())
-            .await
-            .expect("the application");
+            let application = common::application_in(&self.db, &admission)
+                .await
+                .expect("the application");
             candidates.push(Candidate {
-                application,
+                application: application.id,
                 browser,
             });
         }
@@ -448,15 +443,6 @@ impl<'a> Installation<'a> {
         rows.into_iter()
             .map(|(a, e, n)| ((a, e), n as usize))
             .collect()
-    }
-}
-
-impl Acks {
-    fn clone_counts(&self) -> Acks {
-        Acks {
-            uploads: self.uploads.clone(),
-            events: self.events.clone(),
-        }
     }
 }
 

@@ -40,14 +40,20 @@ pub async fn application(
     app: &TestApp,
     admission_no: &str,
 ) -> Option<biye::db::applications::ApplicationSummary> {
-    let (id, _) = biye::db::candidates::get_by_admission_no(
-        app.db.pool(),
-        &admission_no.parse().expect("valid"),
-    )
-    .await
-    .expect("database")
-    .expect("candidate");
-    biye::db::applications::find(app.db.pool(), id, "2023H1")
+    application_in(&app.db, admission_no).await
+}
+
+/// As [`application`], in any database (e.g. a running server's).
+pub async fn application_in(
+    db: &biye::db::Db,
+    admission_no: &str,
+) -> Option<biye::db::applications::ApplicationSummary> {
+    let (id, _) =
+        biye::db::candidates::get_by_admission_no(db.pool(), &admission_no.parse().expect("valid"))
+            .await
+            .expect("database")
+            .expect("candidate");
+    biye::db::applications::find(db.pool(), id, "2023H1")
         .await
         .expect("database")
 }
