@@ -134,9 +134,12 @@ pub async fn run(db: &Db) -> Result<usize, sqlx::Error> {
     let mut ran = 0;
     for m in MIGRATIONS.iter().filter(|m| !before.contains(&m.version)) {
         match apply(db, m).await {
-            Ok(()) => {
+            Ok(true) => {
                 tracing::info!(version = m.version, name = m.name, "migration applied");
                 ran += 1;
+            }
+            Ok(false) => {
+                tracing::info!(version = m.version, "migration applied by another process");
             }
             // Two server processes starting at once both try the migration;
             // the one that loses finds it applied by the other and goes on.
@@ -158,9 +161,25 @@ async fn applied(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
         .collect()
 }
 
-/// One migration and its row in `schema_migrations`, in one transaction.
-async fn apply(db: &Db, m: &Migration) -> Result<(), sqlx::Error> {
+/// One migration and its row in `schema_migrations`, in one transaction;
+/// false when another process had applied it first.
+async fn apply(db: &Db, m: &Migration) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
+    if db.dialect() == Dialect::Postgres {
+        // Processes migrating at once take turns (concurrent DDL can
+        // deadlock on PostgreSQL's catalogue); the later one finds the
+        // migration applied. SQLite's single writer already takes turns.
+        sqlx::query("SELECT pg_advisory_xact_lock(2023061509)")
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            return Ok(false);
+        }
+    }
     sqlx::raw_sql(&render(m, db.dialect()))
         .execute(&mut *tx)
         .await?;
@@ -173,7 +192,8 @@ async fn apply(db: &Db, m: &Migration) -> Result<(), sqlx::Error> {
         .bind(super::timestamp(jiff::Timestamp::now()))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The newest migration version this binary knows.
