@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use sqlx::AnyPool;
 
 use crate::db::{self, transcripts};
-use crate::domain::audit::{evaluate, explain, Audit, CompileError, CompiledPlan, Context, Facts};
+use crate::domain::audit::{
+    evaluate, explain, Audit, CompileError, CompiledPlan, Context, ExemptionRule, Facts,
+    SubstitutionRule,
+};
 use crate::domain::plan::Plan;
 use crate::domain::Batch;
 
@@ -29,27 +32,26 @@ pub enum PredictionError {
 }
 
 /// The batch's dates and the rules in force, as the audit needs them.
-pub async fn context(
-    pool: &AnyPool,
-    batch: &Batch,
-    as_of: jiff::civil::DateTime,
-) -> Result<Context, sqlx::Error> {
-    let (substitution_rules, exemption_rules) = transcripts::rules(pool).await?;
-    Ok(Context {
+pub fn context(plans: &Plans, batch: &Batch, as_of: jiff::civil::DateTime) -> Context {
+    Context {
         graduation_date: batch.graduation_date,
         prework_due: batch.prework_due,
         prior_education_due: batch.prior_education_due,
         prior_education_supplement_due: batch.prior_education_supplement_due,
         as_of,
-        substitution_rules,
-        exemption_rules,
-    })
+        substitution_rules: plans.substitution_rules.clone(),
+        exemption_rules: plans.exemption_rules.clone(),
+    }
 }
 
-/// Every plan, compiled, with the lookups the audit needs.
+/// Every plan, compiled, with the lookups the audit needs, and the
+/// substitution and exemption rules (imported like plans, and kept with them
+/// so that a prediction reads neither table).
 pub struct Plans {
     by_id: HashMap<i64, usize>,
     compiled: Vec<CompiledPlan>,
+    substitution_rules: Vec<SubstitutionRule>,
+    exemption_rules: Vec<ExemptionRule>,
 }
 
 impl Plans {
@@ -60,7 +62,13 @@ impl Plans {
             by_id.insert(id.0, compiled.len());
             compiled.push(CompiledPlan::compile(&plan)?);
         }
-        Ok(Plans { by_id, compiled })
+        let (substitution_rules, exemption_rules) = transcripts::rules(pool).await?;
+        Ok(Plans {
+            by_id,
+            compiled,
+            substitution_rules,
+            exemption_rules,
+        })
     }
 
     /// The plan applied under, or the newest version of the registered
@@ -86,10 +94,11 @@ impl Plans {
     }
 }
 
-/// The compiled plans, kept between requests: every prediction page used to
-/// load and compile all plans from the database. Each use reads the plans'
-/// generation (one key lookup; an import that changes a plan sets a new one,
-/// whichever process imports) and reloads only when it differs.
+/// The compiled plans and the rules, kept between requests: every prediction
+/// page used to load and compile all plans from the database. Each use reads
+/// the plans' generation (one key lookup; an import that changes a plan or a
+/// rule sets a new one, whichever process imports) and reloads only when it
+/// differs.
 #[derive(Clone, Default)]
 pub struct PlanCache(Arc<Mutex<Option<Generation>>>);
 

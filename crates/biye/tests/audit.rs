@@ -17,9 +17,8 @@ async fn context(app: &TestApp) -> Context {
         .await
         .unwrap()
         .expect("the demo batch");
-    biye::prediction::context(pool, &batch, "2023-06-15T09:00".parse().unwrap())
-        .await
-        .unwrap()
+    let plans = biye::prediction::Plans::load(pool).await.unwrap();
+    biye::prediction::context(&plans, &batch, "2023-06-15T09:00".parse().unwrap())
 }
 
 #[tokio::test]

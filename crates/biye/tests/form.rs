@@ -24,8 +24,8 @@ async fn form_for(app: &TestApp, admission_no: &str) -> Result<forms::FormData, 
         .unwrap()
         .expect("the demo batch");
     let now = "2023-06-15T09:00".parse().unwrap();
-    let audit_context = prediction::context(pool, &batch, now).await.unwrap();
     let plans = Plans::load(pool).await.unwrap();
+    let audit_context = prediction::context(&plans, &batch, now);
     let public_url = app.state.config.public_url();
     let ctx = PrintContext {
         pool,

@@ -117,6 +117,12 @@ async fn a_passing_candidate_goes_from_sign_in_to_the_form_pdf() {
         );
         assert!(pred.contains("href=\"/me/application\""));
 
+        // Before applying, the status page has no office and no steps.
+        let (s, _, status) = app.get("/me/status").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(status.contains("您尚未提交本批次的毕业申请"), "{status}");
+        assert!(!status.contains("办理地点") && !status.contains("办理记录"));
+
         // 毕业申请.
         let (_, _, form) = app.get("/me/application").await;
         assert!(
@@ -159,7 +165,9 @@ async fn a_passing_candidate_goes_from_sign_in_to_the_form_pdf() {
         );
         let (_, _, status) = app.get("/me/status").await;
         assert!(
-            status.contains("身份校验通过") && status.contains("待采集毕业证照"),
+            status.contains("身份校验通过")
+                && status.contains("待采集毕业证照")
+                && status.contains("办理地点：韶关市区（0201）"),
             "{status}"
         );
 

@@ -57,3 +57,33 @@ async fn an_imported_plan_change_reaches_the_next_prediction() {
         assert!(Arc::ptr_eq(&reloaded, &kept));
     }
 }
+
+#[tokio::test]
+async fn an_imported_rule_change_reloads_the_kept_plans_and_rules() {
+    for app in demo_apps().await {
+        let pool = app.db.pool().clone();
+        let first = app.state.plans.get(&pool).await.unwrap();
+        let batch = biye::db::batches::all(&pool).await.unwrap().remove(0);
+        let now = app.state.clock.civil_now();
+        let before = biye::prediction::context(&first, &batch, now).exemption_rules;
+        let rule = biye::interchange::ExemptionRuleRecord {
+            certificate: "计算机等级考试二级（测试）".into(),
+            min_value: None,
+            course_codes: vec![biye::domain::CourseCode::parse("00018").unwrap()],
+        };
+        let text = biye::cli::export::to_jsonl(&Records::ExemptionRules(vec![rule])).unwrap();
+        let parsed = biye::interchange::read(text.as_bytes()).unwrap();
+        let outcome =
+            biye::db::import::apply(&app.db, &parsed, "rules.jsonl", app.state.clock.now())
+                .await
+                .unwrap();
+        assert_eq!(outcome.changed, 1, "{}", app.backend);
+        let reloaded = app.state.plans.get(&pool).await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &reloaded), "{}", app.backend);
+        let after = biye::prediction::context(&reloaded, &batch, now).exemption_rules;
+        assert_eq!(after.len(), before.len() + 1, "{}", app.backend);
+        assert!(after
+            .iter()
+            .any(|r| r.certificate == "计算机等级考试二级（测试）"));
+    }
+}

@@ -44,8 +44,8 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let pool = db.pool();
     let batch = super::batch_or_latest(pool, args.batch.as_deref()).await?;
     let clock = super::serve::clock(config, &db).await?;
-    let ctx = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;
+    let ctx = prediction::context(&plans, &batch, clock.civil_now());
     let code = match &args.candidate {
         Some(a) => one(pool, &plans, &ctx, &batch, a, args.json).await?,
         None => bulk(pool, &plans, &ctx, &batch, &args).await?,

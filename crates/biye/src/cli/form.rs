@@ -38,8 +38,8 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let pool = db.pool();
     let batch = super::batch_or_latest(pool, args.batch.as_deref()).await?;
     let clock = super::serve::clock(config, &db).await?;
-    let audit_context = prediction::context(pool, &batch, clock.civil_now()).await?;
     let plans = Plans::load(pool).await?;
+    let audit_context = prediction::context(&plans, &batch, clock.civil_now());
     let storage = Storage::open(&config.object_store_url, &config.s3)?;
     let keys = super::serve::keyring(config, &db).await?;
     let public_url = config.public_url();

@@ -2,6 +2,7 @@
 //! a batch. Writes go through the application journey, which moves the state
 //! only by `ApplicationState::next`.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::audit::Actor;
@@ -31,17 +32,18 @@ pub async fn find(
     .bind(batch_code)
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        let state: String = r.try_get("state")?;
-        Ok(ApplicationSummary {
-            id: r.try_get("id")?,
-            office_code: r.try_get("office_code")?,
-            form_type: r.try_get("form_type")?,
-            phone: r.try_get("phone")?,
-            state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
-        })
+    row.as_ref().map(summary).transpose()
+}
+
+fn summary(r: &AnyRow) -> Result<ApplicationSummary, sqlx::Error> {
+    let state: String = r.try_get("state")?;
+    Ok(ApplicationSummary {
+        id: r.try_get("id")?,
+        office_code: r.try_get("office_code")?,
+        form_type: r.try_get("form_type")?,
+        phone: r.try_get("phone")?,
+        state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
     })
-    .transpose()
 }
 
 /// An application by id, with its candidate.
@@ -55,20 +57,8 @@ pub async fn get(
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        let state: String = r.try_get("state")?;
-        Ok((
-            CandidateId(r.try_get("candidate_id")?),
-            ApplicationSummary {
-                id: r.try_get("id")?,
-                office_code: r.try_get("office_code")?,
-                form_type: r.try_get("form_type")?,
-                state: ApplicationState::from_db(&state).ok_or_else(|| super::bad("state"))?,
-                phone: r.try_get("phone")?,
-            },
-        ))
-    })
-    .transpose()
+    row.map(|r| Ok((CandidateId(r.try_get("candidate_id")?), summary(&r)?)))
+        .transpose()
 }
 
 /// Where the candidate's materials go: the office chosen in the application,
@@ -230,21 +220,72 @@ pub async fn events(pool: &AnyPool, id: i64) -> Result<Vec<Event>, sqlx::Error> 
     .bind(id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Event {
-                at: r
-                    .try_get::<String, _>("at")?
-                    .parse()
-                    .map_err(|_| super::bad("at"))?,
-                event: r.try_get("event")?,
-                to_state: ApplicationState::from_db(&r.try_get::<String, _>("to_state")?)
-                    .ok_or_else(|| super::bad("to_state"))?,
-                by_staff: r.try_get::<String, _>("actor_kind")? == "staff",
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event).collect()
+}
+
+fn event(r: &AnyRow) -> Result<Event, sqlx::Error> {
+    Ok(Event {
+        at: r
+            .try_get::<String, _>("at")?
+            .parse()
+            .map_err(|_| super::bad("at"))?,
+        event: r.try_get("event")?,
+        to_state: ApplicationState::from_db(&r.try_get::<String, _>("to_state")?)
+            .ok_or_else(|| super::bad("to_state"))?,
+        by_staff: r.try_get::<String, _>("actor_kind")? == "staff",
+        reason: r.try_get("reason")?,
+    })
+}
+
+/// The candidate's application in the batch with its office's name and
+/// every event: what `/me/status` shows, in one query because it is the
+/// page every candidate reloads on the last day.
+pub struct History {
+    pub application: ApplicationSummary,
+    /// As `reference::office_label` writes it, 韶关市区（0201）.
+    pub office: String,
+    pub events: Vec<Event>,
+}
+
+pub async fn history(
+    pool: &AnyPool,
+    candidate: CandidateId,
+    batch_code: &str,
+) -> Result<Option<History>, sqlx::Error> {
+    // One row per event (one row with NULL event columns when there is none
+    // yet); the application's columns repeat on each.
+    let rows = sqlx::query(
+        "SELECT a.id, a.office_code, a.form_type, a.state, a.phone, o.name AS office_name,
+                e.id AS event_id, e.at, e.event, e.to_state, e.actor_kind, e.reason
+         FROM graduation_applications a
+         LEFT JOIN offices o ON o.code = a.office_code
+         LEFT JOIN application_events e ON e.application_id = a.id
+         WHERE a.candidate_id = $1 AND a.batch_code = $2
+         ORDER BY e.id",
+    )
+    .bind(candidate.0)
+    .bind(batch_code)
+    .fetch_all(pool)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let application = summary(first)?;
+    let office = match first.try_get::<Option<String>, _>("office_name")? {
+        Some(name) => format!("{name}（{}）", application.office_code),
+        None => application.office_code.clone(),
+    };
+    let mut events = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.try_get::<Option<i64>, _>("event_id")?.is_some() {
+            events.push(event(r)?);
+        }
+    }
+    Ok(Some(History {
+        application,
+        office,
+        events,
+    }))
 }
 
 /// Stores the identity check's answer.

@@ -18,8 +18,15 @@ pub async fn get(pool: &AnyPool, id: PlanId) -> Result<Option<Plan>, sqlx::Error
 }
 
 /// The `app_meta` key whose value changes whenever an import changes a plan
-/// (read by `prediction::PlanCache` to know when to reload).
+/// or a substitution or exemption rule (read by `prediction::PlanCache` to
+/// know when to reload). The name predates the rules joining the cache.
 pub const GENERATION_KEY: &str = "plans_generation";
+
+/// Marks the plans and rules as changed: servers reload them on next use.
+pub async fn new_generation(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    let generation = format!("{:016x}", rand::random::<u64>());
+    super::reference::set_meta(conn, GENERATION_KEY, &generation).await
+}
 
 /// The plans' generation ("" before any import recorded one).
 pub async fn generation(pool: &AnyPool) -> Result<String, sqlx::Error> {

@@ -158,25 +158,71 @@ fn prework_status(s: &str) -> Result<PreworkStatus, sqlx::Error> {
     }
 }
 
+/// The tables `extras` reads, each keyed by an indexed `candidate_id`.
+const EXTRA_TABLES: [&str; 7] = [
+    "violations",
+    "prior_educations",
+    "candidate_certificates",
+    "certificates",
+    "exemptions",
+    "transfers",
+    "record_corrections",
+];
+
+/// Which of `EXTRA_TABLES` hold rows of the candidate, in one query: most
+/// candidates have none, and a prediction page then reads one row instead
+/// of making seven queries.
+async fn tables_with_rows_of(pool: &AnyPool, id: i64) -> Result<Vec<&'static str>, sqlx::Error> {
+    let columns: Vec<String> = EXTRA_TABLES
+        .iter()
+        .map(|t| {
+            format!(
+                "CAST(CASE WHEN EXISTS (SELECT 1 FROM {t} WHERE candidate_id = $1) \
+                 THEN 1 ELSE 0 END AS BIGINT) AS {t}"
+            )
+        })
+        .collect();
+    let row = sqlx::query(&format!("SELECT {}", columns.join(", ")))
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    let mut present = Vec::new();
+    for t in EXTRA_TABLES {
+        if row.try_get::<i64, _>(t)? != 0 {
+            present.push(t);
+        }
+    }
+    Ok(present)
+}
+
 /// Everything but the transcript, for the candidates given (all when `None`),
 /// keyed by candidate id. These tables are small next to `scores`.
 async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>, sqlx::Error> {
     let mut out: HashMap<i64, Facts> = HashMap::new();
-    // Ordered by id so that single and bulk loads list things alike.
-    let filter = |sql: &str| match only {
-        Some(_) => format!("{sql} WHERE candidate_id = $1 ORDER BY id"),
-        None => format!("{sql} ORDER BY id"),
+    let present = match only {
+        Some(id) => tables_with_rows_of(pool, id).await?,
+        None => EXTRA_TABLES.to_vec(),
     };
-    let fetch = |sql: String| async move {
-        let q = sqlx::query(&sql);
-        match only {
-            Some(id) => q.bind(id).fetch_all(pool).await,
-            None => q.fetch_all(pool).await,
+    // Ordered by id so that single and bulk loads list things alike.
+    let fetch = |table: &'static str, columns: &str| {
+        let sql = match only {
+            Some(_) => format!("{columns} FROM {table} WHERE candidate_id = $1 ORDER BY id"),
+            None => format!("{columns} FROM {table} ORDER BY id"),
+        };
+        let wanted = present.contains(&table);
+        async move {
+            let q = sqlx::query(&sql);
+            match only {
+                _ if !wanted => Ok(Vec::new()),
+                Some(id) => q.bind(id).fetch_all(pool).await,
+                None => q.fetch_all(pool).await,
+            }
         }
     };
-    for r in fetch(filter(
-        "SELECT candidate_id, sitting, description, deferred_until FROM violations",
-    ))
+    for r in fetch(
+        "violations",
+        "SELECT candidate_id, sitting, description, deferred_until",
+    )
     .await?
     {
         out.entry(r.try_get("candidate_id")?)
@@ -189,9 +235,10 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
                 deferred_until: date(&r.try_get::<String, _>("deferred_until")?, "deferred_until")?,
             });
     }
-    for r in fetch(filter(
-        "SELECT candidate_id, category, verification, medical_related, registered_at, status FROM prior_educations",
-    ))
+    for r in fetch(
+        "prior_educations",
+        "SELECT candidate_id, category, verification, medical_related, registered_at, status",
+    )
     .await?
     {
         let status = match r.try_get::<String, _>("status")?.as_str() {
@@ -200,7 +247,9 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
             "rejected" => PriorStatus::Rejected,
             _ => return Err(bad("status")),
         };
-        out.entry(r.try_get("candidate_id")?).or_default().prior_education = Some(PriorEducation {
+        out.entry(r.try_get("candidate_id")?)
+            .or_default()
+            .prior_education = Some(PriorEducation {
             category: r.try_get("category")?,
             pending_diploma: r.try_get::<String, _>("verification")? == "pending_fresh_graduate",
             medical_related: r.try_get::<i64, _>("medical_related")? != 0,
@@ -208,9 +257,10 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
             status,
         });
     }
-    for r in fetch(filter(
-        "SELECT candidate_id, kind, title, value, valid_until FROM candidate_certificates",
-    ))
+    for r in fetch(
+        "candidate_certificates",
+        "SELECT candidate_id, kind, title, value, valid_until",
+    )
     .await?
     {
         let until: Option<String> = r.try_get("valid_until")?;
@@ -227,35 +277,40 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
                     .transpose()?,
             });
     }
-    for r in fetch(filter(
-        "SELECT candidate_id, certificate_no, major_code, level, issued_on, courses_used FROM certificates",
-    ))
+    for r in fetch(
+        "certificates",
+        "SELECT candidate_id, certificate_no, major_code, level, issued_on, courses_used",
+    )
     .await?
     {
-        out.entry(r.try_get("candidate_id")?).or_default().certificates.push(IssuedCertificate {
-            certificate_no: r.try_get("certificate_no")?,
-            major: MajorCode::parse(&r.try_get::<String, _>("major_code")?)
-                .map_err(|_| bad("major_code"))?,
-            level: Level::from_db(&r.try_get::<String, _>("level")?).ok_or_else(|| bad("level"))?,
-            issued_on: date(&r.try_get::<String, _>("issued_on")?, "issued_on")?,
-            courses_used: codes(&r.try_get::<String, _>("courses_used")?)?,
-        });
+        out.entry(r.try_get("candidate_id")?)
+            .or_default()
+            .certificates
+            .push(IssuedCertificate {
+                certificate_no: r.try_get("certificate_no")?,
+                major: MajorCode::parse(&r.try_get::<String, _>("major_code")?)
+                    .map_err(|_| bad("major_code"))?,
+                level: Level::from_db(&r.try_get::<String, _>("level")?)
+                    .ok_or_else(|| bad("level"))?,
+                issued_on: date(&r.try_get::<String, _>("issued_on")?, "issued_on")?,
+                courses_used: codes(&r.try_get::<String, _>("courses_used")?)?,
+            });
     }
     let prework_sql = [
-        ("exemption", "SELECT candidate_id, status, requested_at, completed_at, certificate, course_codes FROM exemptions"),
-        ("transfer", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes FROM transfers"),
-        ("record_correction", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes FROM record_corrections"),
+        ("exemptions", "SELECT candidate_id, status, requested_at, completed_at, certificate, course_codes"),
+        ("transfers", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes"),
+        ("record_corrections", "SELECT candidate_id, status, requested_at, completed_at, '' AS certificate, '' AS course_codes"),
     ];
-    for (kind, sql) in prework_sql {
-        for r in fetch(filter(sql)).await? {
+    for (table, sql) in prework_sql {
+        for r in fetch(table, sql).await? {
             let done: Option<String> = r.try_get("completed_at")?;
             out.entry(r.try_get("candidate_id")?)
                 .or_default()
                 .prework
                 .push(Prework {
-                    kind: match kind {
-                        "exemption" => PreworkKind::Exemption,
-                        "transfer" => PreworkKind::Transfer,
+                    kind: match table {
+                        "exemptions" => PreworkKind::Exemption,
+                        "transfers" => PreworkKind::Transfer,
                         _ => PreworkKind::RecordCorrection,
                     },
                     status: prework_status(&r.try_get::<String, _>("status")?)?,

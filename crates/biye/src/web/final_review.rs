@@ -137,8 +137,8 @@ async fn load(
     let batch = db::batches::get(pool, code)
         .await?
         .ok_or(WebError::NotFound)?;
-    let ctx = prediction::context(pool, &batch, state.clock.civil_now()).await?;
     let plans = state.plans.get(pool).await.map_err(WebError::internal)?;
+    let ctx = prediction::context(&plans, &batch, state.clock.civil_now());
     let p = prediction::predict(pool, &plans, &ctx, &batch, c.admission_no.as_str())
         .await
         .map_err(WebError::internal)?;

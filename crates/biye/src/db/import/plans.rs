@@ -96,8 +96,7 @@ pub(super) async fn write(
     }
     if changed > 0 {
         // Servers cache the compiled plans; a new generation makes them reload.
-        let generation = format!("{:016x}", rand::random::<u64>());
-        crate::db::reference::set_meta(conn, crate::db::plans::GENERATION_KEY, &generation).await?;
+        crate::db::plans::new_generation(conn).await?;
     }
     Ok(changed)
 }

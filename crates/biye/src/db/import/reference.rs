@@ -115,7 +115,12 @@ pub(super) async fn substitution_rules(
         keys: &["old_codes", "new_code", "valid_from"],
         untracked: &[],
     };
-    Ok(upsert.run(conn, rows).await?)
+    let changed = upsert.run(conn, rows).await?;
+    if changed > 0 {
+        // Predictions use the rules kept with the compiled plans.
+        crate::db::plans::new_generation(conn).await?;
+    }
+    Ok(changed)
 }
 
 pub(super) async fn exemption_rules(
@@ -137,5 +142,10 @@ pub(super) async fn exemption_rules(
         keys: &["certificate", "course_codes"],
         untracked: &[],
     };
-    Ok(upsert.run(conn, rows).await?)
+    let changed = upsert.run(conn, rows).await?;
+    if changed > 0 {
+        // Predictions use the rules kept with the compiled plans.
+        crate::db::plans::new_generation(conn).await?;
+    }
+    Ok(changed)
 }

@@ -27,8 +27,8 @@ pub(super) async fn pdf(
         ));
     }
     let pool = state.db.pool();
-    let ctx = prediction::context(pool, &j.batch, state.clock.civil_now()).await?;
     let plans = state.plans.get(pool).await.map_err(WebError::internal)?;
+    let ctx = prediction::context(&plans, &j.batch, state.clock.civil_now());
     let public_url = state.config.public_url();
     let p = PrintContext {
         pool,

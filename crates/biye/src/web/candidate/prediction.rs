@@ -18,8 +18,8 @@ use crate::web::AppState;
 /// The candidate's prediction in the journey's batch, as of now.
 pub(super) async fn predict(state: &AppState, j: &Journey) -> WebResult<Prediction> {
     let pool = state.db.pool();
-    let ctx = prediction::context(pool, &j.batch, state.clock.civil_now()).await?;
     let plans = state.plans.get(pool).await.map_err(web_error)?;
+    let ctx = prediction::context(&plans, &j.batch, state.clock.civil_now());
     prediction::predict(
         pool,
         &plans,

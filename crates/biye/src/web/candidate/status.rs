@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
 
-use super::{civil, Journey};
+use super::{civil, current_batch};
 use crate::db;
 use crate::domain::journey::next_step;
 use crate::domain::{ApplicationEvent, ApplicationState};
@@ -38,14 +38,17 @@ pub(super) async fn page(
     CurrentCandidate(id): CurrentCandidate,
     CsrfToken(csrf): CsrfToken,
 ) -> WebResult<impl IntoResponse> {
-    let j = Journey::load(&state, id).await?;
-    let current = j.application.as_ref().map(|a| a.state);
+    // Three queries in all (session, batches, this one): the page every
+    // candidate reloads on the last day of the window.
+    let batch = current_batch(&state).await?;
+    let history = db::applications::history(state.db.pool(), id, &batch.code.to_string()).await?;
+    let current = history.as_ref().map(|h| h.application.state);
     let (next_text, next_link) = next_step(current);
     let mut steps = Vec::new();
     let mut office = String::new();
-    if let Some(a) = &j.application {
-        office = db::reference::office_label(state.db.pool(), &a.office_code).await?;
-        for e in db::applications::events(state.db.pool(), a.id).await? {
+    if let Some(h) = history {
+        office = h.office;
+        for e in h.events {
             steps.push(Step {
                 at: civil(state.clock.civil(e.at)),
                 what: ApplicationEvent::label_of(&e.event),
@@ -57,7 +60,7 @@ pub(super) async fn page(
     }
     render(&StatusPage {
         csrf,
-        batch: j.batch.name.clone(),
+        batch: batch.name,
         state: current.map(ApplicationState::label),
         office,
         next_text,
