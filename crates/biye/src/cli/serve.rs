@@ -19,7 +19,7 @@ use crate::passwords::Hasher;
 use crate::signing::Keyring;
 use crate::sms::{HttpSender, LogSender, SmsSender};
 use crate::storage::Storage;
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, Shared};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -93,7 +93,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         )?),
         None => Arc::new(LogSender),
     };
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         db,
         storage,
         config: Arc::new(config.clone()),
@@ -123,7 +123,7 @@ pub async fn build_state(config: &Config, db: Db) -> anyhow::Result<AppState> {
                 spec: config.photo_spec()?,
             }),
         },
-    })
+    }))
 }
 
 /// The configured clock: `--now`, or the demo batch's time on demo data, or real.
