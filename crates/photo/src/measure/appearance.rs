@@ -235,7 +235,9 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
     let img = s.img;
     let l = &s.spec.lighting;
     let cheek = median(cheek_l.iter().chain(cheek_r).map(|p| lab(*p).l).collect()).unwrap_or(1.0);
-    let (mut glare, mut tint, mut red) = (0f32, f32::MAX, 0f32);
+    let (mut glare, mut red) = (0f32, 0f32);
+    // The darker eye's lightness against the cheeks, and its own contrast.
+    let (mut tint, mut contrast) = (f32::MAX, 0f32);
     for (eye, (a, b)) in [(&face.eyes[0], idx::EYE_L), (&face.eyes[1], idx::EYE_R)] {
         let (pa, pb) = (point(face, a), point(face, b));
         let eye_w = (pb.0 - pa.0).hypot(pb.1 - pa.1);
@@ -257,7 +259,10 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
         }
         glare = glare.max(share(&lens, |p| p.iter().all(|&c| c >= 235)));
         let lens_l = median(lens.iter().map(|p| lab(*p).l).collect()).unwrap_or(cheek);
-        tint = tint.min(lens_l / cheek.max(1.0));
+        if lens_l / cheek.max(1.0) < tint {
+            tint = lens_l / cheek.max(1.0);
+            contrast = eye_contrast(&eye.pixels);
+        }
         // Red eye: strongly red pixels among the eye's own (sclera and iris are never this red).
         red = red.max(share(&eye.pixels, |p| {
             let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
@@ -272,12 +277,21 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
                 "眼镜或眼部有反光：请稍微调整眼镜角度或灯光位置，避免镜片反光".into()
             }),
         Finding::new(Code::GlassesTinted, "未戴有色眼镜")
-            .measured(tint, format!("眼部与脸颊亮度比 {tint:.2}"))
-            .limit(format!("不小于 {}", l.min_eye_to_cheek_lightness))
-            .fail_if(tint < l.min_eye_to_cheek_lightness, || {
-                "眼部明显偏暗，可能戴了有色眼镜或墨镜：请摘下有色眼镜（常戴的无色眼镜可以佩戴）"
-                    .into()
-            }),
+            .measured(
+                tint,
+                format!("眼部与脸颊亮度比 {tint:.2}，眼内明暗比 {contrast:.1}"),
+            )
+            .limit(format!(
+                "亮度比不小于 {}，或眼内明暗比不小于 {}",
+                l.min_eye_to_cheek_lightness, l.min_shadowed_eye_contrast
+            ))
+            .fail_if(
+                tint < l.min_eye_to_cheek_lightness && contrast < l.min_shadowed_eye_contrast,
+                || {
+                    "眼部明显偏暗，可能戴了有色眼镜或墨镜：请摘下有色眼镜（常戴的无色眼镜可以佩戴）"
+                        .into()
+                },
+            ),
         Finding::new(Code::RedEye, "无红眼")
             .measured(red, format!("眼内红色占比 {:.0}%", red * 100.0))
             .limit(format!("不超过 {:.0}%", l.max_red_eye_fraction * 100.0))
@@ -285,6 +299,21 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
                 "眼睛发红（红眼）：请关闭闪光灯，在自然光下拍摄".into()
             }),
     ]
+}
+
+/// How much brighter the whites of an eye are than its iris: the 90th over
+/// the 10th percentile of L* inside the lids (plus one, so that black stays
+/// finite). A shadow darkens the sclera and the iris alike and keeps this
+/// ratio; a tinted lens veils both with its own reflection and flattens it.
+/// 0 (no contrast seen) when the lids show no pixels.
+fn eye_contrast(pixels: &[[u8; 3]]) -> f32 {
+    let mut l: Vec<f32> = pixels.iter().map(|p| lab(*p).l).collect();
+    if l.is_empty() {
+        return 0.0;
+    }
+    l.sort_by(f32::total_cmp);
+    let at = |q: f32| l[((l.len() - 1) as f32 * q) as usize];
+    (at(0.9) + 1.0) / (at(0.1) + 1.0)
 }
 
 /// Mean absolute Laplacian of the grey face between the eyes and the mouth,

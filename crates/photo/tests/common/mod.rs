@@ -192,6 +192,15 @@ pub fn scale_rgb(p: [u8; 3], k: f32) -> [u8; 3] {
     p.map(|v| (f32::from(v) * k).round().clamp(0.0, 255.0) as u8)
 }
 
+/// A brown sunglass lens over a pixel: it passes a quarter of the light and
+/// adds its own reflection of the room, a faint brown veil. The veil is what
+/// tells a lens from a shadow (`min_shadowed_eye_contrast`): darkening alone
+/// would keep the whites of the eye as bright against the iris as before.
+pub fn tinted_lens(p: [u8; 3]) -> [u8; 3] {
+    let veil = [24.0, 19.0, 14.0];
+    std::array::from_fn(|c| (f32::from(p[c]) * 0.25 + veil[c]).round().clamp(0.0, 255.0) as u8)
+}
+
 /// Inserts a JFIF-compatible APP1 EXIF block with an orientation tag after SOI.
 pub fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     let mut tiff = b"MM\x00\x2A\x00\x00\x00\x08\x00\x01".to_vec();
@@ -450,7 +459,7 @@ pub fn derived_cases() -> Vec<Case> {
             "tinted_glasses",
             deliverable(&map(
                 img,
-                |x, y, p| if lens(x, y) { scale_rgb(p, 0.3) } else { p },
+                |x, y, p| if lens(x, y) { tinted_lens(p) } else { p },
             )),
             &[Code::GlassesTinted],
         ),
