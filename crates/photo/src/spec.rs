@@ -123,6 +123,12 @@ pub struct PoseRules {
 pub struct ExpressionRules {
     pub min_eye_opening: f32,
     pub max_mouth_opening: f32,
+    /// Largest share of the lips' outline darker than half its median L*:
+    /// an open mouth's cavity. The mesh often draws a speaking or smiling
+    /// mouth nearly closed; closed lips show only their thin seam (at most
+    /// 20 % on the labelled set), while 0.25 catches the open mouths the
+    /// lip gap misses with no new false alarm there.
+    pub max_mouth_cavity: f32,
     /// Largest offset of the iris from the middle of the eye, as a fraction of
     /// the eye's width: looking ahead.
     pub max_gaze_offset: f32,
@@ -267,6 +273,7 @@ impl PhotoSpec {
             expression: ExpressionRules {
                 min_eye_opening: 0.045,
                 max_mouth_opening: 0.05,
+                max_mouth_cavity: 0.25,
                 max_gaze_offset: 0.18,
             },
             lighting: LightingRules {

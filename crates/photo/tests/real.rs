@@ -36,7 +36,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "mouth_closed",
         codes: &[Code::MouthClosed],
-        min_detection: 0.78,
+        min_detection: 0.81,
         max_false_alarm: 0.08,
     },
     Rule {

@@ -31,6 +31,10 @@ pub mod idx {
     /// Inner lips and mouth corners.
     pub const LIPS: (usize, usize) = (13, 14);
     pub const MOUTH: (usize, usize) = (61, 291);
+    /// The lips' outer outline, clockwise from the image-left corner.
+    pub const OUTER_LIPS: [usize; 20] = [
+        61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
+    ];
     /// Eyebrows, middle of each.
     pub const BROW_L: usize = 105;
     pub const BROW_R: usize = 334;

@@ -46,16 +46,29 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
                 "视线没有看向镜头：请双眼平视镜头".into()
             }),
     );
+    let step = sample_step(face, s.to_frame);
+    let cavity = mouth_cavity(img, face, step);
     out.push(
         Finding::new(Code::MouthClosed, "嘴唇自然闭合")
-            .measured(face.mouth_opening, format!("{:.3}", face.mouth_opening))
-            .limit(format!("不大于 {}", e.max_mouth_opening))
-            .fail_if(face.mouth_opening > e.max_mouth_opening, || {
-                "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into()
-            }),
+            .measured(
+                face.mouth_opening,
+                format!(
+                    "唇间距 {:.3}，口内暗区 {:.0}%",
+                    face.mouth_opening,
+                    cavity * 100.0
+                ),
+            )
+            .limit(format!(
+                "唇间距不大于 {}，暗区不超过 {:.0}%",
+                e.max_mouth_opening,
+                e.max_mouth_cavity * 100.0
+            ))
+            .fail_if(
+                face.mouth_opening > e.max_mouth_opening || cavity > e.max_mouth_cavity,
+                || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
+            ),
     );
 
-    let step = sample_step(face, s.to_frame);
     let cheek_l = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
     let cheek_r = patch(img, point(face, CHEEKS.1), face.face_width * 0.07, step);
     let oval = oval_pixels(img, face, step);
@@ -299,6 +312,21 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
                 "眼睛发红（红眼）：请关闭闪光灯，在自然光下拍摄".into()
             }),
     ]
+}
+
+/// Share of the pixels inside the lips' outer outline darker than half their
+/// median L*: the cavity of an open mouth, which the mesh's lip gap misses
+/// when it draws a speaking mouth nearly closed.
+fn mouth_cavity(img: &Rgb, face: &Face, step: u32) -> f32 {
+    let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
+    let l: Vec<f32> = polygon_pixels(img, &outline, step)
+        .iter()
+        .map(|p| lab(*p).l)
+        .collect();
+    let Some(mid) = median(l.clone()) else {
+        return 0.0;
+    };
+    l.iter().filter(|&&v| v < mid * 0.5).count() as f32 / l.len() as f32
 }
 
 /// How much brighter the whites of an eye are than its iris: the 90th over
