@@ -211,9 +211,11 @@ async fn extras(pool: &AnyPool, only: Option<i64>) -> Result<HashMap<i64, Facts>
         };
         let wanted = present.contains(&table);
         async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
             let q = sqlx::query(&sql);
             match only {
-                _ if !wanted => Ok(Vec::new()),
                 Some(id) => q.bind(id).fetch_all(pool).await,
                 None => q.fetch_all(pool).await,
             }
