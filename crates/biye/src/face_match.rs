@@ -44,7 +44,15 @@ pub struct Subject<'a> {
     /// The fixed 480×640 capture.
     pub capture: &'a [u8],
     /// The photo on file held here, if any (the authority holds its own).
-    pub on_file: Option<&'a [u8]>,
+    pub on_file: Option<OnFilePhoto<'a>>,
+}
+
+/// The photo on file as the local comparison gets it: its embedding when
+/// the import kept one made by this process's network, else the image.
+#[derive(Debug, Clone, Copy)]
+pub enum OnFilePhoto<'a> {
+    Embedding(&'a photo::Embedding),
+    Image(&'a [u8]),
 }
 
 /// `Ok(None)`: there was nothing to compare with.
@@ -68,7 +76,12 @@ impl FaceComparator for LocalComparator {
             let Some(on_file) = subject.on_file else {
                 return Ok(None);
             };
-            let (capture, on_file) = (subject.capture.to_vec(), on_file.to_vec());
+            let capture = subject.capture.to_vec();
+            // Owned, for the blocking thread.
+            let (kept, image) = match on_file {
+                OnFilePhoto::Embedding(e) => (Some(e.clone()), Vec::new()),
+                OnFilePhoto::Image(bytes) => (None, bytes.to_vec()),
+            };
             let spec = self.spec.clone();
             let similarity = tokio::task::spawn_blocking(move || {
                 let engine = crate::capture::engine()
@@ -79,7 +92,10 @@ impl FaceComparator for LocalComparator {
                         .map_err(|e| FaceMatchError::Unreadable(format!("{which}{e}")))
                 };
                 let a = embed(&capture, "采集照片：")?;
-                let b = embed(&on_file, "档案照片：")?;
+                let b = match kept {
+                    Some(kept) => kept,
+                    None => embed(&image, "档案照片：")?,
+                };
                 Ok::<_, FaceMatchError>(a.similarity(&b))
             })
             .await

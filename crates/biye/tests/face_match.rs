@@ -69,6 +69,81 @@ async fn the_reviewer_sees_the_photo_on_file_beside_the_capture_with_the_similar
     }
 }
 
+/// Records `image` as the candidate's photo on file, with a kept embedding
+/// of `embedded` under the network name `model`.
+async fn photo_on_file_embedded(
+    app: &TestApp,
+    admission_no: &str,
+    image: &str,
+    embedded: &str,
+    model: &str,
+) {
+    let no = biye::domain::AdmissionNo::parse(admission_no).unwrap();
+    let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
+        .await
+        .unwrap()
+        .unwrap();
+    let spec = photo::PhotoSpec::certificate();
+    let values = biye::capture::engine()
+        .unwrap()
+        .embed(&common::sample_photo(embedded), &spec)
+        .unwrap()
+        .0;
+    let kept = biye::db::on_file::StoredEmbedding {
+        model: model.to_owned(),
+        values,
+    };
+    let key = app
+        .state
+        .storage
+        .put(common::sample_photo(image).into())
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    biye::db::on_file::put(
+        app.db.pool(),
+        candidate,
+        &key,
+        "exam_registration",
+        Some(&kept),
+        now,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_kept_embedding_is_compared_only_when_this_network_made_it() {
+    let passing = admission_of(Case::Passing);
+    for mut app in demo_apps().await {
+        // The kept embedding is a stranger's: it is what the capture meets,
+        // so the photo on file is not embedded again.
+        let this = photo::embedding_model();
+        photo_on_file_embedded(&app, &passing, "sample_id_3.png", "sample_id_1.png", this).await;
+        common::photo_submitted(&mut app, &passing).await;
+        let (_, page) = review_page(&mut app, &passing).await;
+        assert!(
+            page.contains("人像比对需人工核对"),
+            "{}: {page}",
+            app.backend
+        );
+    }
+    for mut app in demo_apps().await {
+        // Another network's embedding is ignored: the image is embedded.
+        photo_on_file_embedded(
+            &app,
+            &passing,
+            "sample_id_3.png",
+            "sample_id_1.png",
+            "old:0",
+        )
+        .await;
+        common::photo_submitted(&mut app, &passing).await;
+        let (_, page) = review_page(&mut app, &passing).await;
+        assert!(page.contains("人像比对一致"), "{}: {page}", app.backend);
+    }
+}
+
 #[tokio::test]
 async fn another_persons_photo_on_file_goes_to_the_reviewer_and_the_capture_is_kept() {
     let passing = admission_of(Case::Passing);
@@ -250,4 +325,20 @@ fn import_photos_stores_good_files_and_names_each_bad_one() {
             .unwrap()
     });
     assert_eq!(rows, 1);
+    // The import kept the photo's embedding, named by the network.
+    let kept = rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("db/biye.db").display());
+        let db = biye::db::Db::connect(&url).await.unwrap();
+        let (candidate, _) = biye::db::candidates::get_by_admission_no(
+            db.pool(),
+            &biye::domain::AdmissionNo::parse(&passing).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        biye::db::on_file::get(db.pool(), candidate).await.unwrap()
+    });
+    let kept = kept.and_then(|f| f.embedding).expect("an embedding");
+    assert_eq!(kept.model, photo::embedding_model());
+    assert_eq!(kept.values.len(), photo::identity::EMBEDDING_LEN);
 }

@@ -52,6 +52,22 @@ pub enum EmbedError {
     Model(#[from] ModelError),
 }
 
+/// Which network made an embedding. Embeddings of two networks cannot be
+/// compared, so a stored one is used only under the same name. Derived from
+/// the bundled file's bytes (FNV-1a), so a new model cannot keep the old
+/// name by oversight.
+pub fn embedding_model() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in EMBEDDER {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("face_embedding.onnx:{h:016x}")
+    })
+}
+
 /// A face as dlib's network sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Embedding(pub Vec<f32>);

@@ -36,7 +36,7 @@ mod step;
 pub use check::Input;
 pub use face::ModelError;
 pub use fix::{Fixed, Step, Unfixable};
-pub use identity::{EmbedError, Embedding, MATCH_THRESHOLD};
+pub use identity::{embedding_model, EmbedError, Embedding, MATCH_THRESHOLD};
 pub use report::{Code, Decider, FileFacts, Finding, Measurements, Outcome, Report};
 pub use spec::PhotoSpec;
 

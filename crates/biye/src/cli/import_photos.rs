@@ -2,8 +2,8 @@
 //! compared with. The exam system hands over each candidate's registration
 //! photo as `<准考证号>.jpg` (or .png, .webp). Every file is read by content
 //! and must show a face the embedding can use, or it is skipped with the
-//! reason; the others are stored, so one bad file does not hold up a city's
-//! photos. Importing again replaces a candidate's photo; an unchanged file is
+//! reason; the others are stored with their embedding, so one bad file does
+//! not hold up a city's photos. Importing again replaces a candidate's photo; an unchanged file is
 //! stored once (the object store is content-addressed).
 
 use std::path::{Path, PathBuf};
@@ -106,20 +106,22 @@ async fn one(
     let checked = bytes.clone();
     let spec = spec.clone();
     // By content: it must decode and show a face the comparison can use.
-    tokio::task::spawn_blocking(move || {
+    // The embedding is kept, so that captures need not embed this photo again.
+    let embedding = tokio::task::spawn_blocking(move || {
         let engine = crate::capture::engine().map_err(|e| e.to_string())?;
-        engine
-            .embed(&checked, &spec)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        engine.embed(&checked, &spec).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())??;
+    let embedding = db::on_file::StoredEmbedding {
+        model: photo::embedding_model().to_owned(),
+        values: embedding.0,
+    };
     let key = storage
         .put(bytes.into())
         .await
         .map_err(|e| format!("存储失败：{e}"))?;
-    db::on_file::put(db.pool(), candidate, &key, source, now)
+    db::on_file::put(db.pool(), candidate, &key, source, Some(&embedding), now)
         .await
         .map_err(|e| format!("数据库错误：{e}"))
 }

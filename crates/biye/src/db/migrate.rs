@@ -103,6 +103,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "on_file_embedding",
+        common: include_str!("../../migrations/0013_on_file_embedding.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -33,7 +33,7 @@ use crate::db::audit::Actor;
 use crate::db::photos::{NewPhoto, PhotoRow};
 use crate::domain::candidate::mask_id_no;
 use crate::domain::{ApplicationEvent, ApplicationState as S, CandidateId};
-use crate::face_match::{self, FaceMatchError, Subject};
+use crate::face_match::{self, FaceMatchError, OnFilePhoto, Subject};
 
 pub fn area() -> Area {
     Area::new()
@@ -353,19 +353,31 @@ async fn compare_with_file(
     let profile = db::candidates::get(state.db.pool(), candidate)
         .await?
         .ok_or(WebError::NotFound)?;
-    let on_file = match db::on_file::key(state.db.pool(), candidate).await? {
-        Some(key) => Some(state.storage.get(&key).await.map_err(|e| {
+    let row = db::on_file::get(state.db.pool(), candidate).await?;
+    // The embedding the import kept, when this network made it; else the image.
+    let kept = row
+        .as_ref()
+        .and_then(|r| r.embedding.as_ref())
+        .filter(|e| e.model == photo::embedding_model())
+        .map(|e| photo::Embedding(e.values.clone()));
+    let image = match (&row, &kept) {
+        (Some(r), None) => Some(state.storage.get(&r.object_key).await.map_err(|e| {
             tracing::error!(candidate = candidate.0, error = %e, "photo on file unreadable");
             FaceMatchError::Unreadable("档案照片读取失败".into())
         })),
-        None => None,
+        _ => None,
     };
-    let result = match on_file.transpose() {
-        Ok(on_file) => {
+    let result = match image.transpose() {
+        Ok(image) => {
+            let on_file = match (&kept, &image) {
+                (Some(e), _) => Some(OnFilePhoto::Embedding(e)),
+                (None, Some(bytes)) => Some(OnFilePhoto::Image(bytes)),
+                (None, None) => None,
+            };
             let subject = Subject {
                 candidate: &profile,
                 capture,
-                on_file: on_file.as_deref(),
+                on_file,
             };
             state.faces.compare(subject).await
         }

@@ -132,9 +132,16 @@ pub async fn photo_on_file(app: &TestApp, admission_no: &str, bytes: Vec<u8>) {
         .expect("the candidate");
     let key = app.state.storage.put(bytes.into()).await.expect("stored");
     let now = jiff::Timestamp::now();
-    biye::db::on_file::put(app.db.pool(), candidate, &key, "exam_registration", now)
-        .await
-        .expect("recorded");
+    biye::db::on_file::put(
+        app.db.pool(),
+        candidate,
+        &key,
+        "exam_registration",
+        None,
+        now,
+    )
+    .await
+    .expect("recorded");
 }
 
 /// Makes the stored report of the application's photo one that found
