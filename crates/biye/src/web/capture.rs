@@ -358,7 +358,9 @@ async fn compare_with_file(
     let kept = row
         .as_ref()
         .and_then(|r| r.embedding.as_ref())
-        .filter(|e| e.model == photo::embedding_model())
+        .filter(|e| {
+            e.model == photo::embedding_model() && e.values.len() == photo::identity::EMBEDDING_LEN
+        })
         .map(|e| photo::Embedding(e.values.clone()));
     let image = match (&row, &kept) {
         (Some(r), None) => Some(state.storage.get(&r.object_key).await.map_err(|e| {
