@@ -382,7 +382,7 @@ async fn a_city_reviewer_works_the_photo_queue_with_the_keyboard() {
     let first = common::photo_submitted_with(&mut app, &admission_of(Case::Passing), &wall).await;
     // The second has a photo on file, shown beside the capture with the similarity.
     let served = admission_of(Case::ViolationServed);
-    common::photo_on_file(&app, &served, common::sample_photo("sample_id_3.png")).await;
+    common::photo_on_file(&app, &served, common::sample_photo("sample_id_3.png"), None).await;
     let second = in_photo_queue(&mut app, &served).await;
     b.goto(&format!("{base}/staff/login")).await;
     b.type_into("input[name=login]", "sg0201").await;

@@ -40,7 +40,13 @@ async fn the_reviewer_sees_the_photo_on_file_beside_the_capture_with_the_similar
     let passing = admission_of(Case::Passing);
     for mut app in demo_apps().await {
         // The phone capture of the photo bench is made from this portrait.
-        common::photo_on_file(&app, &passing, common::sample_photo("sample_id_3.png")).await;
+        common::photo_on_file(
+            &app,
+            &passing,
+            common::sample_photo("sample_id_3.png"),
+            None,
+        )
+        .await;
         common::photo_submitted(&mut app, &passing).await;
         let (id, page) = review_page(&mut app, &passing).await;
         assert!(page.contains("人像比对一致"), "{page}");
@@ -78,11 +84,6 @@ async fn photo_on_file_embedded(
     embedded: &str,
     model: &str,
 ) {
-    let no = biye::domain::AdmissionNo::parse(admission_no).unwrap();
-    let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
-        .await
-        .unwrap()
-        .unwrap();
     let spec = photo::PhotoSpec::certificate();
     let values = biye::capture::engine()
         .unwrap()
@@ -93,23 +94,7 @@ async fn photo_on_file_embedded(
         model: model.to_owned(),
         values,
     };
-    let key = app
-        .state
-        .storage
-        .put(common::sample_photo(image).into())
-        .await
-        .unwrap();
-    let now = jiff::Timestamp::now();
-    biye::db::on_file::put(
-        app.db.pool(),
-        candidate,
-        &key,
-        "exam_registration",
-        Some(&kept),
-        now,
-    )
-    .await
-    .unwrap();
+    common::photo_on_file(app, admission_no, common::sample_photo(image), Some(&kept)).await;
 }
 
 #[tokio::test]
@@ -148,7 +133,13 @@ async fn the_kept_embedding_is_compared_only_when_this_network_made_it() {
 async fn another_persons_photo_on_file_goes_to_the_reviewer_and_the_capture_is_kept() {
     let passing = admission_of(Case::Passing);
     for mut app in demo_apps().await {
-        common::photo_on_file(&app, &passing, common::sample_photo("sample_id_1.png")).await;
+        common::photo_on_file(
+            &app,
+            &passing,
+            common::sample_photo("sample_id_1.png"),
+            None,
+        )
+        .await;
         // The candidate is not stopped: the capture reaches the city's queue.
         common::photo_submitted(&mut app, &passing).await;
         let (_, page) = review_page(&mut app, &passing).await;

@@ -117,15 +117,7 @@ async fn applying_uses_the_configured_service() {
         for mut app in demo_apps().await {
             app.state.identity = Arc::new(verifier(&base, path));
             app.sign_in(&passing).await;
-            app.get("/me/record").await;
-            app.post("/me/record/confirm", &[]).await;
-            app.get("/me/application").await;
-            let (s, _, page) = app
-                .post(
-                    "/me/application",
-                    &[("office", "0201"), ("phone", "13609742208")],
-                )
-                .await;
+            let (s, page) = common::apply_at_0201(&mut app).await;
             match expect {
                 Some(reason) => {
                     assert_eq!(s, StatusCode::SEE_OTHER, "{}", app.backend);

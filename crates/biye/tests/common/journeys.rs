@@ -23,6 +23,13 @@ pub async fn profile(
 /// step (or, for a document the system cannot verify, the ID attachments) is next.
 pub async fn applied(app: &mut TestApp, admission_no: &str) {
     assert_eq!(app.sign_in(admission_no).await, StatusCode::SEE_OTHER);
+    let (s, page) = apply_at_0201(app).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+}
+
+/// The signed-in candidate confirms the record and applies at 0201; the
+/// answer to the application form.
+pub async fn apply_at_0201(app: &mut TestApp) -> (StatusCode, String) {
     app.get("/me/record").await;
     app.post("/me/record/confirm", &[]).await;
     app.get("/me/application").await;
@@ -32,7 +39,7 @@ pub async fn applied(app: &mut TestApp, admission_no: &str) {
             &[("office", "0201"), ("phone", "13609742208")],
         )
         .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    (s, page)
 }
 
 /// The candidate's application in the demo batch, if any.
@@ -123,8 +130,14 @@ pub fn sample_photo(name: &str) -> Vec<u8> {
 }
 
 /// Stores `bytes` as the photo on file of the candidate `admission_no`, as
-/// `biye import-photos` does.
-pub async fn photo_on_file(app: &TestApp, admission_no: &str, bytes: Vec<u8>) {
+/// `biye import-photos` does, with the embedding `kept` (None: as a photo
+/// imported before embeddings were kept).
+pub async fn photo_on_file(
+    app: &TestApp,
+    admission_no: &str,
+    bytes: Vec<u8>,
+    kept: Option<&biye::db::on_file::StoredEmbedding>,
+) {
     let no = biye::domain::AdmissionNo::parse(admission_no).expect("admission number");
     let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
         .await
@@ -137,7 +150,7 @@ pub async fn photo_on_file(app: &TestApp, admission_no: &str, bytes: Vec<u8>) {
         candidate,
         &key,
         "exam_registration",
-        None,
+        kept,
         now,
     )
     .await
