@@ -123,27 +123,46 @@ impl Rgb {
     }
 
     /// Undoes an EXIF orientation (1–8), giving the image as the camera saw it.
+    ///
+    /// Phones mostly store portraits rotated (orientation 6), so this turns
+    /// every such capture: reading the stored image down its columns misses
+    /// the cache on every pixel, so the output is written in tiles whose
+    /// source rows stay cached (at 750×1000 it took a quarter of a check).
     pub fn oriented(self, orientation: u8) -> Rgb {
-        let (w, h) = (self.width, self.height);
-        let transposed = matches!(orientation, 5..=8);
-        let (ow, oh) = if transposed { (h, w) } else { (w, h) };
         if !(2..=8).contains(&orientation) {
             return self;
         }
+        let (w, h) = (self.width as isize, self.height as isize);
+        // The stored pixel of output (x, y) is `origin + x·dx + y·dy`.
+        let (origin, dx, dy) = match orientation {
+            2 => (w - 1, -1, w),
+            3 => ((h - 1) * w + w - 1, -1, -w),
+            4 => ((h - 1) * w, 1, -w),
+            5 => (0, w, 1),
+            6 => ((h - 1) * w, -w, 1),
+            7 => ((h - 1) * w + w - 1, -w, -1),
+            _ => (w - 1, w, -1),
+        };
+        let (ow, oh) = if orientation >= 5 {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        };
+        const TILE: u32 = 32;
         let mut out = Rgb::new(ow, oh);
-        for y in 0..oh {
-            for x in 0..ow {
-                // Where the output pixel comes from in the stored image.
-                let (sx, sy) = match orientation {
-                    2 => (w - 1 - x, y),
-                    3 => (w - 1 - x, h - 1 - y),
-                    4 => (x, h - 1 - y),
-                    5 => (y, x),
-                    6 => (y, h - 1 - x),
-                    7 => (w - 1 - y, h - 1 - x),
-                    _ => (w - 1 - y, x),
-                };
-                out.put(x, y, self.at(sx, sy));
+        for ty in (0..oh).step_by(TILE as usize) {
+            for tx in (0..ow).step_by(TILE as usize) {
+                for y in ty..(ty + TILE).min(oh) {
+                    let row = y as usize * ow as usize;
+                    let mut src = origin + tx as isize * dx + y as isize * dy;
+                    for x in tx..(tx + TILE).min(ow) {
+                        // In range by construction: every output pixel maps
+                        // to one stored pixel.
+                        let (s, d) = (src as usize * 3, (row + x as usize) * 3);
+                        out.data[d..d + 3].copy_from_slice(&self.data[s..s + 3]);
+                        src += dx;
+                    }
+                }
             }
         }
         out
@@ -284,6 +303,32 @@ mod tests {
         }
         assert_eq!(img.clone().oriented(3).oriented(3), img);
         assert_eq!(img.clone().oriented(2).oriented(2), img);
+    }
+
+    /// The tiled turn against the plain per-pixel definition of each EXIF
+    /// orientation, on sizes that are not multiples of the tile.
+    #[test]
+    fn tiled_orientation_matches_the_definition() {
+        for (w, h) in [(1, 1), (5, 3), (33, 70), (97, 64)] {
+            let img = gradient(w, h);
+            for t in 1..=8u8 {
+                let (ow, oh) = if t >= 5 { (h, w) } else { (w, h) };
+                let expected = Rgb::from_fn(ow, oh, |x, y| {
+                    let (sx, sy) = match t {
+                        1 => (x, y),
+                        2 => (w - 1 - x, y),
+                        3 => (w - 1 - x, h - 1 - y),
+                        4 => (x, h - 1 - y),
+                        5 => (y, x),
+                        6 => (y, h - 1 - x),
+                        7 => (w - 1 - y, h - 1 - x),
+                        _ => (w - 1 - y, x),
+                    };
+                    img.at(sx, sy)
+                });
+                assert_eq!(img.clone().oriented(t), expected, "{w}×{h}, orientation {t}");
+            }
+        }
     }
 
     #[test]
