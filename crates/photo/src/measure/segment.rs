@@ -20,6 +20,15 @@ const GLOBAL_REACH: f32 = 25.0;
 /// Seed pixels further than this from the seeds' median are not backdrop.
 const SEED_SPREAD: f32 = 10.0;
 
+/// Fewest reduced cells of backdrop a square needs to be judged plain.
+const PLAIN_MIN_CELLS: usize = 64;
+/// A plain square's 98th-percentile colour distance from its median (CIE76).
+/// On the labelled real portraits (`tests/real/`), every square in which the
+/// detector found another person's face measured 13.4 or more, or had too
+/// much of the person at head height to be judged; a plain wall with sensor
+/// noise measures 2.5–5.
+const PLAIN_SPREAD: f32 = 8.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Label {
     Background,
@@ -42,6 +51,42 @@ pub struct Segmentation {
 }
 
 impl Segmentation {
+    /// Whether a square of the analysed image (centre and side in its
+    /// pixels) is plain backdrop, where no other face can be: apart from the
+    /// candidate (the body below the face box `face`, the hair within half a
+    /// face width of it), its cells stay close to their median colour.
+    /// Conservative: too few cells to judge, or any other part of the person's
+    /// region at the head's height (a face behind the shoulder joins it), and
+    /// it is not plain.
+    pub fn is_plain_backdrop(&self, (cx, cy, side): (f32, f32, f32), face: [f32; 4]) -> bool {
+        let hair = 0.5 * (face[2] - face[0]);
+        let own = |x: f32, y: f32| y >= face[3] || (x > face[0] - hair && x < face[2] + hair);
+        let f = self.factor as f32;
+        let half = side / 2.0 / f;
+        let (x0, y0) = (((cx / f) - half).max(0.0) as u32, ((cy / f) - half).max(0.0) as u32);
+        let x1 = ((cx / f + half).max(0.0) as u32).min(self.width);
+        let y1 = ((cy / f + half).max(0.0) as u32).min(self.height);
+        let (mut cells, mut person_high, mut total) = (Vec::new(), 0usize, 0usize);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                total += 1;
+                match self.label(x, y) {
+                    Label::Person if own((x as f32 + 0.5) * f, (y as f32 + 0.5) * f) => {}
+                    Label::Person => person_high += 1,
+                    _ => cells.push(self.lab[(y * self.width + x) as usize]),
+                }
+            }
+        }
+        if cells.len() < PLAIN_MIN_CELLS || person_high * 50 > total {
+            return false;
+        }
+        let centre = median_lab(&cells);
+        let mut d: Vec<f32> = cells.iter().map(|c| delta_e76(*c, centre)).collect();
+        d.sort_by(f32::total_cmp);
+        d.get(d.len() * 98 / 100)
+            .is_some_and(|&p98| p98 <= PLAIN_SPREAD)
+    }
+
     pub fn label(&self, x: u32, y: u32) -> Label {
         self.labels[(y * self.width + x) as usize]
     }
@@ -225,5 +270,47 @@ mod tests {
         assert_eq!(s.label(10, 130), Label::Other);
         let bg = s.background_mean().unwrap();
         assert!((bg.l - lab([240, 240, 240]).l).abs() < 0.5);
+    }
+
+    /// A head (disc) with shoulders below it on a wall with a little noise;
+    /// `extra` paints more on top.
+    fn portrait(extra: impl Fn(u32, u32) -> Option<[u8; 3]>) -> Rgb {
+        Rgb::from_fn(480, 640, |x, y| {
+            if let Some(p) = extra(x, y) {
+                return p;
+            }
+            let (dx, dy) = (x as i32 - 240, y as i32 - 260);
+            if dx * dx + dy * dy < 90 * 90 || y > 420 {
+                [150, 100, 80]
+            } else {
+                let n = ((x * 7 + y * 13) % 5) as u8;
+                [232 + n, 232 + n, 228 + n]
+            }
+        })
+    }
+
+    #[test]
+    fn a_square_of_plain_wall_beside_the_head_is_plain_and_one_with_a_face_is_not() {
+        let face = [170.0, 190.0, 310.0, 350.0];
+        let head_box = (150.0, 150.0, 330.0, 350.0);
+        // Beside the head, down over the shoulder: wall and the candidate's own body.
+        let square = (420.0, 330.0, 180.0);
+        let plain = segment(&portrait(|_, _| None), head_box);
+        assert!(plain.is_plain_backdrop(square, face));
+        // Another person's face there: skin, dark hair and eyes.
+        let other = |x: u32, y: u32| {
+            let (dx, dy) = (x as i32 - 430, y as i32 - 300);
+            (dx * dx + dy * dy < 40 * 40).then(|| if dy < -15 { [40, 30, 25] } else { [190, 140, 120] })
+        };
+        let seg = segment(&portrait(other), head_box);
+        assert!(!seg.is_plain_backdrop(square, face));
+        // The same face touching the candidate's head joins the person's
+        // region, and is still not taken for plain wall.
+        let touching = |x: u32, y: u32| {
+            ((300..440).contains(&x) && (240..300).contains(&y)).then_some([190, 140, 120])
+        };
+        let seg = segment(&portrait(touching), head_box);
+        assert_eq!(seg.label(420 / seg.factor, 270 / seg.factor), Label::Person);
+        assert!(!seg.is_plain_backdrop(square, face));
     }
 }
