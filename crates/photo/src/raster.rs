@@ -326,7 +326,11 @@ mod tests {
                     };
                     img.at(sx, sy)
                 });
-                assert_eq!(img.clone().oriented(t), expected, "{w}×{h}, orientation {t}");
+                assert_eq!(
+                    img.clone().oriented(t),
+                    expected,
+                    "{w}×{h}, orientation {t}"
+                );
             }
         }
     }

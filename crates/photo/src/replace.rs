@@ -294,7 +294,11 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
     // instead of once per pixel (a 12 MP capture is analysed at 750×1000).
     let cols = taps(img.width as usize, w);
     let mut out = Rgb::new(img.width, img.height);
-    for (y, row) in out.data.chunks_exact_mut(img.width as usize * 3).enumerate() {
+    for (y, row) in out
+        .data
+        .chunks_exact_mut(img.width as usize * 3)
+        .enumerate()
+    {
         let (y0, y1, ty) = taps_at(y, img.height as usize, h);
         let (top, bottom) = (&alpha[y0 * w..(y0 + 1) * w], &alpha[y1 * w..(y1 + 1) * w]);
         for (x, (dst, &(x0, x1, tx))) in row.chunks_exact_mut(3).zip(&cols).enumerate() {
@@ -320,7 +324,10 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
                 dst.copy_from_slice(&p);
                 continue;
             }
-            let (kx, ky) = (if tx < 0.5 { x0 } else { x1 }, if ty < 0.5 { y0 } else { y1 });
+            let (kx, ky) = (
+                if tx < 0.5 { x0 } else { x1 },
+                if ty < 0.5 { y0 } else { y1 },
+            );
             let (bx0, by0) = (kx.saturating_sub(r), ky.saturating_sub(r));
             let (bx1, by1) = ((kx + r + 1).min(w), (ky + r + 1).min(h));
             // Fewer than 1 % sure backdrop in the box: too few to trust.

@@ -63,7 +63,10 @@ impl Segmentation {
         let own = |x: f32, y: f32| y >= face[3] || (x > face[0] - hair && x < face[2] + hair);
         let f = self.factor as f32;
         let half = side / 2.0 / f;
-        let (x0, y0) = (((cx / f) - half).max(0.0) as u32, ((cy / f) - half).max(0.0) as u32);
+        let (x0, y0) = (
+            ((cx / f) - half).max(0.0) as u32,
+            ((cy / f) - half).max(0.0) as u32,
+        );
         let x1 = ((cx / f + half).max(0.0) as u32).min(self.width);
         let y1 = ((cy / f + half).max(0.0) as u32).min(self.height);
         let (mut cells, mut person_high, mut total) = (Vec::new(), 0usize, 0usize);
@@ -300,7 +303,12 @@ mod tests {
         // Another person's face there: skin, dark hair and eyes.
         let other = |x: u32, y: u32| {
             let (dx, dy) = (x as i32 - 430, y as i32 - 300);
-            (dx * dx + dy * dy < 40 * 40).then(|| if dy < -15 { [40, 30, 25] } else { [190, 140, 120] })
+            let hair_or_skin = if dy < -15 {
+                [40, 30, 25]
+            } else {
+                [190, 140, 120]
+            };
+            (dx * dx + dy * dy < 40 * 40).then_some(hair_or_skin)
         };
         let seg = segment(&portrait(other), head_box);
         assert!(!seg.is_plain_backdrop(square, face));
