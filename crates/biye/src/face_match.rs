@@ -61,6 +61,13 @@ pub type CompareFuture<'a> =
 
 pub trait FaceComparator: Send + Sync + std::fmt::Debug {
     fn compare<'a>(&'a self, subject: Subject<'a>) -> CompareFuture<'a>;
+
+    /// Whether [`Subject::on_file`] is used. The authority's service compares
+    /// with its own register, so for it the capture path does not read the
+    /// photo on file held here (one object read per accepted capture).
+    fn uses_photo_on_file(&self) -> bool {
+        true
+    }
 }
 
 /// Compares with the photo on file held here, with the bundled face
@@ -148,6 +155,10 @@ impl HttpComparator {
 }
 
 impl FaceComparator for HttpComparator {
+    fn uses_photo_on_file(&self) -> bool {
+        false
+    }
+
     fn compare<'a>(&'a self, subject: Subject<'a>) -> CompareFuture<'a> {
         Box::pin(async move {
             let q = Query {

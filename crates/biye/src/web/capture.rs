@@ -353,7 +353,11 @@ async fn compare_with_file(
     let profile = db::candidates::get(state.db.pool(), candidate)
         .await?
         .ok_or(WebError::NotFound)?;
-    let row = db::on_file::get(state.db.pool(), candidate).await?;
+    let row = if state.faces.uses_photo_on_file() {
+        db::on_file::get(state.db.pool(), candidate).await?
+    } else {
+        None
+    };
     // The embedding the import kept, when this network made it; else the image.
     let kept = row
         .as_ref()
