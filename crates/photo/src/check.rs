@@ -181,7 +181,8 @@ pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
 }
 
 /// Most squares of backdrop looked at again for other faces. Each is one
-/// detector run, about 5 ms on one core, so squares of plain wall are skipped.
+/// detector run (5–11 ms on one core, timed one by one), so squares of plain
+/// wall are skipped.
 const BACKDROP_SQUARES: usize = 6;
 
 /// The whole-image detection sees the image at 128 pixels across, where a

@@ -289,8 +289,7 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
     let old = BackdropSums::new(work, alpha);
     let global = old.mean(0, 0, w, h).unwrap_or([255.0; 3]);
     let new = colour.map(f32::from);
-    // Where the matte is read for each output column and row, worked out
-    // once per column and row
+    // Where the matte is read, worked out once per output column and row
     // instead of once per pixel (a 12 MP capture is analysed at 750×1000).
     let cols = taps(img.width as usize, w);
     let mut out = Rgb::new(img.width, img.height);
