@@ -251,23 +251,8 @@ async fn the_authoritys_service_is_asked_without_reading_the_photo_on_file_held_
     for mut app in with_service(format!("{base}/compare")).await {
         // A photo on file whose object is not in storage: reading it would
         // fail the comparison with 档案照片读取失败.
-        let no = biye::domain::AdmissionNo::parse(&passing).unwrap();
-        let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
-            .await
-            .unwrap()
-            .unwrap();
         let missing = biye::storage::key_for(b"never stored");
-        let now = jiff::Timestamp::now();
-        biye::db::on_file::put(
-            app.db.pool(),
-            candidate,
-            &missing,
-            "exam_registration",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
+        common::on_file_row(&app, &passing, &missing, None).await;
         let before = calls.load(Ordering::SeqCst);
         common::photo_submitted(&mut app, &passing).await;
         let (_, page) = review_page(&mut app, &passing).await;

@@ -138,17 +138,28 @@ pub async fn photo_on_file(
     bytes: Vec<u8>,
     kept: Option<&biye::db::on_file::StoredEmbedding>,
 ) {
+    let key = app.state.storage.put(bytes.into()).await.expect("stored");
+    on_file_row(app, admission_no, &key, kept).await;
+}
+
+/// Records the object `key` as the photo on file of the candidate
+/// `admission_no`, whether or not the store holds it.
+pub async fn on_file_row(
+    app: &TestApp,
+    admission_no: &str,
+    key: &str,
+    kept: Option<&biye::db::on_file::StoredEmbedding>,
+) {
     let no = biye::domain::AdmissionNo::parse(admission_no).expect("admission number");
     let (candidate, _) = biye::db::candidates::get_by_admission_no(app.db.pool(), &no)
         .await
         .expect("query")
         .expect("the candidate");
-    let key = app.state.storage.put(bytes.into()).await.expect("stored");
     let now = jiff::Timestamp::now();
     biye::db::on_file::put(
         app.db.pool(),
         candidate,
-        &key,
+        key,
         "exam_registration",
         kept,
         now,
