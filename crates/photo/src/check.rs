@@ -134,7 +134,7 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
         return (finish(findings, m), Some(analysed));
     };
     findings.push(Finding::new(Code::FaceNone, "检测到人脸").text("1 张"));
-    let seg = segment::segment(&analysed.img, head_box(&face));
+    let seg = segment::segment(&analysed.img, &segment::Head::of(&face));
     let mut others = analysis.detections.clone();
     others.extend(backdrop_detections(
         models,
@@ -171,13 +171,7 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
 
 /// The region the head occupies, with room above the forehead for hair.
 pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
-    let w = face.face_width;
-    (
-        face.cheeks[0].0 - 0.1 * w,
-        face.forehead.1 - 0.5 * w,
-        face.cheeks[1].0 + 0.1 * w,
-        face.chin.1,
-    )
+    segment::Head::of(face).bounds()
 }
 
 /// Most squares of backdrop looked at again for other faces. Each is one

@@ -103,7 +103,7 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
     if let (Some(colour), Some(face)) = (replace, a.face.as_ref()) {
         match crate::replace::replace(models, &a.img, face, colour.rgb) {
             Ok(r) => {
-                a.seg = Some(segment::segment(&r.img, check::head_box(face)));
+                a.seg = Some(segment::segment(&r.img, &segment::Head::of(face)));
                 a.img = r.img;
                 before.push(Step::ReplaceBackground {
                     colour: colour.name.clone(),
@@ -149,7 +149,7 @@ fn correct_cast(a: &mut Analysed, spec: &PhotoSpec) -> Option<crate::cast::Corre
     let (face, seg) = (a.face.as_ref()?, a.seg.as_ref()?);
     let c = crate::cast::plan(&a.img, seg, check::head_box(face), &spec.background)?;
     a.img = c.apply(&a.img);
-    a.seg = Some(segment::segment(&a.img, check::head_box(face)));
+    a.seg = Some(segment::segment(&a.img, &segment::Head::of(face)));
     Some(c)
 }
 

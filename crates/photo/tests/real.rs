@@ -60,7 +60,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "background",
         codes: &[Code::BackgroundUniform, Code::BackgroundClutter],
-        min_detection: 0.86,
+        min_detection: 0.97,
         max_false_alarm: 0.34,
     },
 ];

@@ -1,11 +1,10 @@
 //! The backdrop: its colour against the standard's reference colours, its
 //! uniformity (gradients, shadows), anything in it (objects, text, another
-//! person), and borders added around the picture.
+//! person), and bands added around the picture (found by [`super::border`]).
 
 use super::segment::{Label, Segmentation};
 use super::Scene;
 use crate::colour::{delta_e2000, lab, Lab};
-use crate::raster::Rgb;
 use crate::report::{Code, Finding};
 use crate::spec::BackgroundRules;
 
@@ -64,7 +63,7 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
             }),
     );
 
-    out.push(match border(s.img) {
+    out.push(match seg.bands.side() {
         Some(side) => Finding::new(Code::Border, "无边框")
             .text(format!("{side}有边框或直线色带"))
             .fail("照片边缘有添加的边框或色带：请提交未经加框的原始照片"),
@@ -184,7 +183,7 @@ fn clutter_share(seg: &Segmentation) -> f32 {
     for y in 0..h {
         for x in 0..w {
             match seg.label(x as u32, y as u32) {
-                Label::Person => {}
+                Label::Person | Label::Border => {}
                 Label::Background => area += 1,
                 Label::Other => {
                     area += 1;
@@ -197,74 +196,6 @@ fn clutter_share(seg: &Segmentation) -> f32 {
     }
     other as f32 / area.max(1) as f32
 }
-
-/// A border: one edge's outer band is a straight, even colour that differs
-/// sharply from what lies inside it along most of the edge. Compared in RGB:
-/// an added frame is a large, exact step, no perceptual subtlety needed.
-pub fn border(img: &Rgb) -> Option<&'static str> {
-    let (w, h) = (img.width, img.height);
-    if w < 32 || h < 32 {
-        return None;
-    }
-    let max_band = (w.min(h) / 12).max(2);
-    type Pick<'a> = Box<dyn Fn(u32, u32) -> [u8; 3] + 'a>;
-    let sides: [(&str, Pick, u32); 4] = [
-        ("上边", Box::new(|along, depth| img.at(along, depth)), w),
-        (
-            "下边",
-            Box::new(|along, depth| img.at(along, h - 1 - depth)),
-            w,
-        ),
-        ("左边", Box::new(|along, depth| img.at(depth, along)), h),
-        (
-            "右边",
-            Box::new(|along, depth| img.at(w - 1 - depth, along)),
-            h,
-        ),
-    ];
-    let dist = |a: [u8; 3], b: [f32; 3]| {
-        ((f32::from(a[0]) - b[0]).powi(2)
-            + (f32::from(a[1]) - b[1]).powi(2)
-            + (f32::from(a[2]) - b[2]).powi(2))
-        .sqrt()
-    };
-    for (name, px, len) in sides.iter() {
-        let line =
-            |depth: u32| -> Vec<[u8; 3]> { (0..*len).step_by(2).map(|a| px(a, depth)).collect() };
-        let outer = line(0);
-        let n = outer.len() as f32;
-        let mean = outer.iter().fold([0f32; 3], |m, p| {
-            [
-                m[0] + f32::from(p[0]) / n,
-                m[1] + f32::from(p[1]) / n,
-                m[2] + f32::from(p[2]) / n,
-            ]
-        });
-        let share = |v: &[[u8; 3]], f: &dyn Fn(f32) -> bool| {
-            v.iter().filter(|p| f(dist(**p, mean))).count() as f32 / n
-        };
-        if share(&outer, &|d| d < EVEN_RGB) < 0.95 {
-            continue;
-        }
-        // Walk inwards while the band stays the outer colour, then look for the jump.
-        for depth in 1..=max_band {
-            let inner = line(depth);
-            if share(&inner, &|d| d < EVEN_RGB) >= 0.95 {
-                continue;
-            }
-            if share(&inner, &|d| d > JUMP_RGB) > 0.6 {
-                return Some(name);
-            }
-            break;
-        }
-    }
-    None
-}
-
-/// RGB distance within which a band counts as one even colour.
-const EVEN_RGB: f32 = 14.0;
-/// RGB distance of the step from a frame to the picture inside it.
-const JUMP_RGB: f32 = 30.0;
 
 #[cfg(test)]
 mod tests {
@@ -305,25 +236,5 @@ mod tests {
         ] {
             assert!(!accepts_colour(lab(rgb), &rules), "{rgb:?}");
         }
-    }
-
-    #[test]
-    fn a_frame_is_found_and_a_plain_picture_is_not() {
-        let plain = Rgb::from_fn(120, 160, |x, y| {
-            if y > 100 && x > 30 && x < 90 {
-                [20, 20, 20]
-            } else {
-                [235, 235, 235]
-            }
-        });
-        assert_eq!(border(&plain), None);
-        let framed = Rgb::from_fn(120, 160, |x, y| {
-            if x < 4 || y < 4 || x >= 116 || y >= 156 {
-                [10, 10, 120]
-            } else {
-                [235, 235, 235]
-            }
-        });
-        assert!(border(&framed).is_some());
     }
 }

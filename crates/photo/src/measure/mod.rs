@@ -4,6 +4,7 @@
 
 pub mod appearance;
 pub mod background;
+pub mod border;
 pub mod file;
 pub mod geometry;
 pub mod pose;

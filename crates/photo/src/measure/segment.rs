@@ -3,13 +3,18 @@
 //! small colour steps while staying near the border's colour. A plain
 //! backdrop (what the standard demands) segments cleanly; anything else shows
 //! up as non-uniform, cluttered or unmeasurable, which is the right verdict.
+//! Whatever touches the person beside the head and reaches the picture's
+//! edge (a flag, a banner, another person) is not the person: it is split
+//! off as clutter.
 //!
 //! Works on a reduced copy (about 120 px wide for a 480×640 file); hair top is
 //! then refined on the full image.
 
 use std::collections::VecDeque;
 
+use super::border::{bands, Bands};
 use crate::colour::{delta_e76, lab, Lab};
+use crate::face::Face;
 use crate::raster::Rgb;
 
 /// Colour step (CIE76, cheap enough per pixel) between neighbours that still
@@ -36,6 +41,9 @@ pub enum Label {
     Person,
     /// Non-background, not connected to the person: objects, text, people.
     Other,
+    /// A band added around the picture (see [`super::border`]): neither
+    /// backdrop nor anything in front of it.
+    Border,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +56,8 @@ pub struct Segmentation {
     pub lab: Vec<Lab>,
     /// Mean colour of the seed region (upper corners and upper sides).
     pub seed: Lab,
+    /// Bands added around the picture, in analysed-image pixels.
+    pub bands: Bands,
 }
 
 impl Segmentation {
@@ -76,6 +86,7 @@ impl Segmentation {
                 match self.label(x, y) {
                     Label::Person if own((x as f32 + 0.5) * f, (y as f32 + 0.5) * f) => {}
                     Label::Person => person_high += 1,
+                    Label::Border => {}
                     _ => cells.push(self.lab[(y * self.width + x) as usize]),
                 }
             }
@@ -122,9 +133,56 @@ impl Segmentation {
     }
 }
 
-/// `head` is the face's box in analysed-image pixels (x0, y0, x1, y1): the
-/// seed avoids it, and the person is the component that overlaps it.
-pub fn segment(img: &Rgb, head: (f32, f32, f32, f32)) -> Segmentation {
+/// Where the candidate's face is, in analysed-image pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    /// From cheek to cheek and from forehead to chin: (x0, y0, x1, y1).
+    pub face: (f32, f32, f32, f32),
+    /// Cheek-to-cheek distance.
+    pub width: f32,
+    /// Tilt of the eye line, degrees.
+    pub roll: f32,
+}
+
+impl Head {
+    pub fn of(face: &Face) -> Head {
+        Head {
+            face: (
+                face.cheeks[0].0,
+                face.forehead.1,
+                face.cheeks[1].0,
+                face.chin.1,
+            ),
+            width: face.face_width,
+            roll: face.roll,
+        }
+    }
+
+    /// The region the head occupies, with room above the forehead for hair:
+    /// (x0, y0, x1, y1).
+    pub fn bounds(&self) -> (f32, f32, f32, f32) {
+        let (f, w) = (self.face, self.width);
+        (f.0 - 0.1 * w, f.1 - 0.5 * w, f.2 + 0.1 * w, f.3)
+    }
+
+    /// Whether a point lies in the face's core (an ellipse inside cheeks,
+    /// forehead and chin), which is never backdrop however alike their
+    /// colours are.
+    fn core_holds(&self, x: f32, y: f32) -> bool {
+        let f = self.face;
+        let (cx, cy) = ((f.0 + f.2) / 2.0, (f.1 + f.3) / 2.0);
+        let (rx, ry) = (0.4 * (f.2 - f.0), 0.45 * (f.3 - f.1));
+        rx > 0.0 && ry > 0.0 && ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) < 1.0
+    }
+}
+
+/// The seed avoids the head, and the person is the component that overlaps
+/// the face. Bands added around the picture are labelled [`Label::Border`]
+/// and the backdrop is sought inside them.
+pub fn segment(img: &Rgb, head: &Head) -> Segmentation {
+    let roll = head.roll;
+    let core = |x: u32, y: u32, f: f32| head.core_holds((x as f32 + 0.5) * f, (y as f32 + 0.5) * f);
+    let head = head.bounds();
     let factor = (img.width / 120).max(1);
     let small = img.reduce(factor);
     let (w, h) = (small.width, small.height);
@@ -133,17 +191,35 @@ pub fn segment(img: &Rgb, head: (f32, f32, f32, f32)) -> Segmentation {
         .chunks_exact(3)
         .map(|p| lab([p[0], p[1], p[2]]))
         .collect();
+    let found = bands(img);
+    // The picture inside any band, in reduced pixels; a reduced pixel that
+    // straddles a band's edge blends the two and counts as band.
+    let inner = Inner {
+        x0: found.left.div_ceil(factor),
+        y0: found.top.div_ceil(factor),
+        x1: w.saturating_sub(found.right.div_ceil(factor)),
+        y1: h.saturating_sub(found.bottom.div_ceil(factor)),
+    };
     let f = factor as f32;
     let (hx0, hx1) = (head.0 / f, head.2 / f);
     let head_w = (hx1 - hx0).max(1.0);
-    // Seeds: the top rows, and the upper sides beside the head. Hair may touch
-    // the top and a shoulder the side, so seed pixels far from the seeds'
-    // median colour are dropped before the seed colour is taken.
+    let (iw, ih) = (
+        inner.x1.saturating_sub(inner.x0),
+        inner.y1.saturating_sub(inner.y0),
+    );
+    // Seeds: the picture's top rows, and its upper sides beside the head. Hair
+    // may touch the top and a shoulder the side, so seed pixels far from the
+    // seeds' median colour are dropped before the seed colour is taken.
     let is_seed = |x: u32, y: u32| {
+        if !inner.holds(x, y) {
+            return false;
+        }
+        let (px, py) = (x - inner.x0, y - inner.y0);
         let xf = x as f32 + 0.5;
         let beside = xf < hx0 - 0.1 * head_w || xf > hx1 + 0.1 * head_w;
-        let top = y < (h / 40).max(1);
-        let upper_side = (x < (w / 12).max(1) || x >= w - (w / 12).max(1)) && y < h / 3;
+        let top = py < (ih / 40).max(1);
+        let side = (iw / 12).max(1);
+        let upper_side = (px < side || px >= iw.saturating_sub(side)) && py < ih / 3;
         top || (upper_side && beside)
     };
     let candidates: Vec<Lab> = (0..h)
@@ -157,7 +233,16 @@ pub fn segment(img: &Rgb, head: (f32, f32, f32, f32)) -> Segmentation {
             .iter()
             .filter(|c| delta_e76(**c, centre) < SEED_SPREAD),
     );
-    let mut labels = vec![Label::Other; (w * h) as usize];
+    let mut labels: Vec<Label> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            if inner.holds(x, y) {
+                Label::Other
+            } else {
+                Label::Border
+            }
+        })
+        .collect();
     let mut queue = VecDeque::new();
     for y in 0..h {
         for x in 0..w {
@@ -172,16 +257,22 @@ pub fn segment(img: &Rgb, head: (f32, f32, f32, f32)) -> Segmentation {
         let here = lab[(y * w + x) as usize];
         for (nx, ny) in neighbours(x, y, w, h) {
             let j = (ny * w + nx) as usize;
-            if labels[j] == Label::Background {
+            if labels[j] != Label::Other {
                 continue;
             }
-            if delta_e76(lab[j], here) < LOCAL_STEP && delta_e76(lab[j], seed) < GLOBAL_REACH {
+            if delta_e76(lab[j], here) < LOCAL_STEP
+                && delta_e76(lab[j], seed) < GLOBAL_REACH
+                && !core(nx, ny, f)
+            {
                 labels[j] = Label::Background;
                 queue.push_back((nx, ny));
             }
         }
     }
     mark_person(&mut labels, w, h, head, f);
+    if roll.abs() <= UPRIGHT_ROLL {
+        detach_beside_head(&mut labels, w, &inner, head, f);
+    }
     Segmentation {
         factor,
         width: w,
@@ -189,6 +280,79 @@ pub fn segment(img: &Rgb, head: (f32, f32, f32, f32)) -> Segmentation {
         labels,
         lab,
         seed,
+        bands: found,
+    }
+}
+
+/// How far beside the head box, as a share of its width, the person's own
+/// hair may reach.
+const HAIR_REACH: f32 = 0.4;
+/// Rows above the chin, as a share of the head box's width, where shoulders
+/// never are.
+const ABOVE_SHOULDERS: f32 = 0.25;
+
+/// Largest tilt (degrees) at which "beside the head, above the shoulders"
+/// is a region of the image's rows and columns; a head lying further over
+/// fails `pose.roll`, and its body may reach the side of the picture.
+const UPRIGHT_ROLL: f32 = 20.0;
+
+/// A person is a head above shoulders: beside the head, above the
+/// shoulders, what the person's region holds that reaches the picture's edge
+/// is not the person but something touching them (a flag, a banner, a
+/// shelf, another person). Relabelled as `Other`, it counts as clutter
+/// instead of hiding inside the person. Hair, even big hair, stops short of
+/// the edge in a photo that shows the whole head, so it stays the person's.
+fn detach_beside_head(
+    labels: &mut [Label],
+    w: u32,
+    inner: &Inner,
+    head: (f32, f32, f32, f32),
+    f: f32,
+) {
+    let head_w = ((head.2 - head.0) / f).max(1.0);
+    let (zx0, zx1) = (
+        head.0 / f - HAIR_REACH * head_w,
+        head.2 / f + HAIR_REACH * head_w,
+    );
+    let y_end = (head.3 / f - ABOVE_SHOULDERS * head_w).max(0.0) as u32;
+    let beside = |x: u32, y: u32| {
+        let xf = x as f32 + 0.5;
+        inner.holds(x, y) && y < y_end && (xf < zx0 || xf > zx1)
+    };
+    let at_edge = |x: u32, y: u32| x == inner.x0 || x + 1 == inner.x1 || y == inner.y0;
+    let mut queue = VecDeque::new();
+    for y in inner.y0..y_end.min(inner.y1) {
+        for x in inner.x0..inner.x1 {
+            let i = (y * w + x) as usize;
+            if at_edge(x, y) && beside(x, y) && labels[i] == Label::Person {
+                labels[i] = Label::Other;
+                queue.push_back((x, y));
+            }
+        }
+    }
+    let h = inner.y1;
+    while let Some((x, y)) = queue.pop_front() {
+        for (nx, ny) in neighbours(x, y, w, h) {
+            let j = (ny * w + nx) as usize;
+            if beside(nx, ny) && labels[j] == Label::Person {
+                labels[j] = Label::Other;
+                queue.push_back((nx, ny));
+            }
+        }
+    }
+}
+
+/// The picture's rectangle inside the bands, in reduced pixels (half-open).
+struct Inner {
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+}
+
+impl Inner {
+    fn holds(&self, x: u32, y: u32) -> bool {
+        x >= self.x0 && x < self.x1 && y >= self.y0 && y < self.y1
     }
 }
 
@@ -267,7 +431,12 @@ mod tests {
                 [240, 240, 240]
             }
         });
-        let s = segment(&img, (80.0, 150.0, 160.0, 250.0));
+        let head = Head {
+            face: (90.0, 180.0, 150.0, 250.0),
+            width: 60.0,
+            roll: 0.0,
+        };
+        let s = segment(&img, &head);
         assert_eq!(s.label(60, 100), Label::Person);
         assert_eq!(s.label(0, 0), Label::Background);
         assert_eq!(s.label(10, 130), Label::Other);
@@ -295,7 +464,11 @@ mod tests {
     #[test]
     fn a_square_of_plain_wall_beside_the_head_is_plain_and_one_with_a_face_is_not() {
         let face = [170.0, 190.0, 310.0, 350.0];
-        let head_box = (150.0, 150.0, 330.0, 350.0);
+        let head_box = &Head {
+            face: (165.0, 225.0, 315.0, 350.0),
+            width: 150.0,
+            roll: 0.0,
+        };
         // Beside the head, down over the shoulder: wall and the candidate's own body.
         let square = (420.0, 330.0, 180.0);
         let plain = segment(&portrait(|_, _| None), head_box);
@@ -320,5 +493,55 @@ mod tests {
         let seg = segment(&portrait(touching), head_box);
         assert_eq!(seg.label(420 / seg.factor, 270 / seg.factor), Label::Person);
         assert!(!seg.is_plain_backdrop(square, face));
+    }
+
+    fn head(roll: f32) -> Head {
+        Head {
+            face: (165.0, 225.0, 315.0, 350.0),
+            width: 150.0,
+            roll,
+        }
+    }
+
+    #[test]
+    fn a_band_along_the_top_is_border_and_the_wall_below_it_is_the_backdrop() {
+        let padded = portrait(|_, y| (y < 60).then_some([0, 0, 0]));
+        let seg = segment(&padded, &head(0.0));
+        assert_eq!(seg.bands.top, 60);
+        assert_eq!(seg.label(60 / seg.factor, 10 / seg.factor), Label::Border);
+        assert_eq!(
+            seg.label(60 / seg.factor, 80 / seg.factor),
+            Label::Background
+        );
+        assert!(seg.seed.l > 90.0, "seed {:?}", seg.seed);
+    }
+
+    #[test]
+    fn a_banner_from_the_edge_to_the_head_is_not_the_person() {
+        // A dark banner from the right edge to the side of the head.
+        let banner = |x: u32, y: u32| (x >= 320 && (100..320).contains(&y)).then_some([20, 30, 90]);
+        let seg = segment(&portrait(banner), &head(0.0));
+        assert_eq!(seg.label(450 / seg.factor, 200 / seg.factor), Label::Other);
+        assert_eq!(seg.label(240 / seg.factor, 260 / seg.factor), Label::Person);
+        // A head lying on its side has its body beside it: nothing is split off.
+        let seg = segment(&portrait(banner), &head(30.0));
+        assert_eq!(seg.label(450 / seg.factor, 200 / seg.factor), Label::Person);
+        // Big hair beside the head that stops short of the edge stays the person's.
+        let hair = |x: u32, y: u32| {
+            ((40..440).contains(&x) && (150..400).contains(&y)).then_some([40, 30, 25])
+        };
+        let seg = segment(&portrait(hair), &head(0.0));
+        assert_eq!(seg.label(50 / seg.factor, 250 / seg.factor), Label::Person);
+    }
+
+    #[test]
+    fn a_wall_the_colour_of_skin_does_not_swallow_the_face() {
+        let skin = portrait(|_, _| Some([150, 100, 80]));
+        let seg = segment(&skin, &head(0.0));
+        assert_eq!(seg.label(240 / seg.factor, 290 / seg.factor), Label::Person);
+        assert_eq!(
+            seg.label(40 / seg.factor, 100 / seg.factor),
+            Label::Background
+        );
     }
 }

@@ -1,0 +1,171 @@
+//! Bands added around the picture: a frame someone drew, or the even padding
+//! an editor or a cropping tool leaves where the photo ended. A band is
+//! reported (`image.border`) and, because it is not the wall behind the
+//! candidate, the backdrop measures look inside it: otherwise a black band
+//! along the top would be taken as a perfectly uniform backdrop and hide the
+//! room behind the candidate.
+
+use crate::raster::Rgb;
+
+/// RGB distance within which a band counts as one even colour.
+const EVEN_RGB: f32 = 14.0;
+/// RGB distance of the step from a band to the picture inside it. Compared in
+/// RGB: an added band is a large, exact step, no perceptual subtlety needed.
+const JUMP_RGB: f32 = 30.0;
+/// Share of a line that must be even (band) or must jump (picture).
+const EVEN_SHARE: f32 = 0.95;
+const JUMP_SHARE: f32 = 0.6;
+/// Rows between the band's last even row and the picture that may blend the
+/// two (JPEG ringing, a resampled edge).
+const BLEND: u32 = 3;
+/// Deepest band, as a share of the image's shorter side. Padding left by a
+/// crop can be deep (a face library's 250 px images carry up to about 40 px);
+/// deeper than this, an even edge is the backdrop itself.
+const MAX_DEPTH: f32 = 0.25;
+
+/// Depth in pixels of the band along each edge; 0 where there is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bands {
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+}
+
+impl Bands {
+    /// The first edge with a band, named for the candidate.
+    pub fn side(&self) -> Option<&'static str> {
+        [
+            ("上边", self.top),
+            ("下边", self.bottom),
+            ("左边", self.left),
+            ("右边", self.right),
+        ]
+        .into_iter()
+        .find(|&(_, d)| d > 0)
+        .map(|(name, _)| name)
+    }
+
+    /// Whether a pixel of the image these bands were measured on lies in one.
+    pub fn covers(&self, x: u32, y: u32, width: u32, height: u32) -> bool {
+        x < self.left
+            || y < self.top
+            || x >= width.saturating_sub(self.right)
+            || y >= height.saturating_sub(self.bottom)
+    }
+}
+
+/// Finds the band along each edge: an outer line of one even colour that
+/// stays even inwards, then gives way, within a few blended lines, to a
+/// picture that differs sharply from it along most of the edge.
+pub fn bands(img: &Rgb) -> Bands {
+    let (w, h) = (img.width, img.height);
+    if w < 32 || h < 32 {
+        return Bands::default();
+    }
+    let max = ((w.min(h) as f32 * MAX_DEPTH) as u32).max(2);
+    Bands {
+        top: depth(w, h, max, |along, d| img.at(along, d)),
+        bottom: depth(w, h, max, |along, d| img.at(along, h - 1 - d)),
+        left: depth(h, w, max, |along, d| img.at(d, along)),
+        right: depth(h, w, max, |along, d| img.at(w - 1 - d, along)),
+    }
+}
+
+/// One edge: `len` pixels along it, `extent` lines deep, `px(along, depth)`.
+fn depth(len: u32, extent: u32, max: u32, px: impl Fn(u32, u32) -> [u8; 3]) -> u32 {
+    let line = |d: u32| -> Vec<[u8; 3]> { (0..len).step_by(2).map(|a| px(a, d)).collect() };
+    let outer = line(0);
+    let n = outer.len() as f32;
+    let mean = outer.iter().fold([0f32; 3], |m, p| {
+        [
+            m[0] + f32::from(p[0]) / n,
+            m[1] + f32::from(p[1]) / n,
+            m[2] + f32::from(p[2]) / n,
+        ]
+    });
+    let share = |v: &[[u8; 3]], f: &dyn Fn(f32) -> bool| {
+        v.iter().filter(|p| f(distance(**p, mean))).count() as f32 / n
+    };
+    let even = |d: u32| share(&line(d), &|x| x < EVEN_RGB) >= EVEN_SHARE;
+    if !even(0) {
+        return 0;
+    }
+    let Some(end) = (1..=max.min(extent - 1)).find(|&d| !even(d)) else {
+        return 0;
+    };
+    (end..(end + BLEND).min(extent))
+        .find(|&d| share(&line(d), &|x| x > JUMP_RGB) > JUMP_SHARE)
+        .unwrap_or(0)
+}
+
+fn distance(a: [u8; 3], b: [f32; 3]) -> f32 {
+    ((f32::from(a[0]) - b[0]).powi(2)
+        + (f32::from(a[1]) - b[1]).powi(2)
+        + (f32::from(a[2]) - b[2]).powi(2))
+    .sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn portrait(band: impl Fn(u32, u32) -> bool) -> Rgb {
+        Rgb::from_fn(120, 160, |x, y| {
+            if band(x, y) {
+                [10, 10, 120]
+            } else if y > 100 && x > 30 && x < 90 {
+                [20, 20, 20]
+            } else {
+                [235, 235, 235]
+            }
+        })
+    }
+
+    #[test]
+    fn a_plain_picture_has_no_band() {
+        assert_eq!(bands(&portrait(|_, _| false)), Bands::default());
+        assert_eq!(bands(&portrait(|_, _| false)).side(), None);
+    }
+
+    #[test]
+    fn a_frame_is_found_on_every_side() {
+        let framed = portrait(|x, y| x < 4 || y < 4 || x >= 116 || y >= 156);
+        let b = bands(&framed);
+        assert_eq!(
+            b,
+            Bands {
+                top: 4,
+                bottom: 4,
+                left: 4,
+                right: 4
+            }
+        );
+        assert_eq!(b.side(), Some("上边"));
+        assert!(b.covers(3, 80, 120, 160) && b.covers(116, 80, 120, 160));
+        assert!(!b.covers(4, 4, 120, 160) && !b.covers(115, 155, 120, 160));
+    }
+
+    #[test]
+    fn deep_padding_with_a_blended_edge_is_one_band() {
+        // Padding 28 rows deep, then a row that is neither padding nor wall.
+        let padded = Rgb::from_fn(120, 160, |x, y| match y {
+            0..28 => [2, 2, 2],
+            28 => [18, 18, 18],
+            _ if y > 100 && x > 30 && x < 90 => [20, 20, 20],
+            _ => [235, 235, 235],
+        });
+        assert_eq!(bands(&padded).top, 29);
+    }
+
+    #[test]
+    fn an_even_edge_deeper_than_a_band_is_the_backdrop() {
+        // A dark wall whose upper half is even, then a light one: no band.
+        let two_tone = Rgb::from_fn(
+            120,
+            160,
+            |_, y| if y < 80 { [30, 30, 30] } else { [220; 3] },
+        );
+        assert_eq!(bands(&two_tone).top, 0);
+    }
+}
