@@ -168,4 +168,38 @@ mod tests {
         );
         assert_eq!(bands(&two_tone).top, 0);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Any picture: bands stay shallower than the limit (so the picture
+        /// inside is never empty), and mirroring it swaps the sides exactly.
+        #[test]
+        fn bands_stay_within_the_limit_and_follow_a_mirror(
+            w in 1u32..120,
+            h in 1u32..120,
+            band in 0u32..40,
+            colour in proptest::prelude::any::<[u8; 3]>(),
+            seed in proptest::prelude::any::<u32>(),
+        ) {
+            let noise = |x: u32, y: u32| {
+                let v = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663) ^ seed)
+                    .wrapping_mul(2_654_435_761);
+                [(v >> 8) as u8, (v >> 16) as u8, (v >> 24) as u8]
+            };
+            let img = Rgb::from_fn(w, h, |x, y| if x < band || y < band { colour } else { noise(x, y) });
+            let b = bands(&img);
+            let limit = ((w.min(h) as f32 * MAX_DEPTH) as u32).max(2) + BLEND;
+            for d in [b.top, b.bottom, b.left, b.right] {
+                proptest::prop_assert!(d < limit, "{b:?} limit {limit}");
+            }
+            if w >= 32 && h >= 32 {
+                proptest::prop_assert!(b.top + b.bottom < h && b.left + b.right < w, "{b:?}");
+            }
+            let mirrored = bands(&Rgb::from_fn(w, h, |x, y| img.at(w - 1 - x, y)));
+            proptest::prop_assert_eq!((mirrored.left, mirrored.right), (b.right, b.left));
+            let flipped = bands(&Rgb::from_fn(w, h, |x, y| img.at(x, h - 1 - y)));
+            proptest::prop_assert_eq!((flipped.top, flipped.bottom), (b.bottom, b.top));
+        }
+    }
 }
