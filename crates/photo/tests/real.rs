@@ -37,7 +37,7 @@ const RULES: &[Rule] = &[
         column: "mouth_closed",
         codes: &[Code::MouthClosed],
         min_detection: 0.81,
-        max_false_alarm: 0.08,
+        max_false_alarm: 0.06,
     },
     Rule {
         column: "face_multiple",
