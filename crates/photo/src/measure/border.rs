@@ -19,7 +19,7 @@ const JUMP_SHARE: f32 = 0.6;
 /// two (JPEG ringing, a resampled edge).
 const BLEND: u32 = 3;
 /// Deepest band, as a share of the image's shorter side. Padding left by a
-/// crop can be deep (a face library's 250 px images carry up to about 40 px);
+/// crop can be deep (a face library's 250 px images carry up to about 50 px);
 /// deeper than this, an even edge is the backdrop itself.
 const MAX_DEPTH: f32 = 0.25;
 
