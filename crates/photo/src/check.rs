@@ -169,11 +169,6 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
     (finish(findings, m), Some(analysed))
 }
 
-/// The region the head occupies, with room above the forehead for hair.
-pub(crate) fn head_box(face: &Face) -> (f32, f32, f32, f32) {
-    segment::Head::of(face).bounds()
-}
-
 /// Most squares of backdrop looked at again for other faces beside the head,
 /// besides one centred on each side edge. Each is one detector run (5–11 ms
 /// on one core, timed one by one), so squares of plain wall are skipped.

@@ -146,10 +146,10 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
 /// Corrects the analysed image's colour cast in place, when the backdrop is
 /// a near-neutral wall the correction makes acceptable.
 fn correct_cast(a: &mut Analysed, spec: &PhotoSpec) -> Option<crate::cast::Correction> {
-    let (face, seg) = (a.face.as_ref()?, a.seg.as_ref()?);
-    let c = crate::cast::plan(&a.img, seg, check::head_box(face), &spec.background)?;
+    let (head, seg) = (segment::Head::of(a.face.as_ref()?), a.seg.as_ref()?);
+    let c = crate::cast::plan(&a.img, seg, head.bounds(), &spec.background)?;
     a.img = c.apply(&a.img);
-    a.seg = Some(segment::segment(&a.img, &segment::Head::of(face)));
+    a.seg = Some(segment::segment(&a.img, &head));
     Some(c)
 }
 
