@@ -155,6 +155,13 @@ pub struct LightingRules {
     /// of L* inside the lids). On the labelled set every tinted lens measured
     /// at most 3.35; 4.0 keeps a margin and halves the false alarms.
     pub min_shadowed_eye_contrast: f32,
+    /// Tinted glasses are a pair: both eyes' boxes are dark. A dark eye is
+    /// taken for a tinted lens only while the lighter eye's box is at most
+    /// this against the cheeks; light from one side leaves the other eye
+    /// bright. On the labelled set every tinted pair's lighter lens measured
+    /// at most 0.63, and a shadowed eye's lit partner 0.64–1.31; 0.70 keeps
+    /// a tenth of margin for the lenses.
+    pub max_lighter_eye_to_cheek_lightness: f32,
     /// Largest share of strongly red pixels inside an eye's outline.
     pub max_red_eye_fraction: f32,
     /// Smallest mean chroma (CIELAB C*) of the face: a colour photo.
@@ -283,6 +290,7 @@ impl PhotoSpec {
                 max_glare_fraction: 0.02,
                 min_eye_to_cheek_lightness: 0.55,
                 min_shadowed_eye_contrast: 4.0,
+                max_lighter_eye_to_cheek_lightness: 0.70,
                 max_red_eye_fraction: 0.05,
                 min_face_chroma: 4.0,
             },

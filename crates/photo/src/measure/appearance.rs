@@ -249,8 +249,9 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
     let l = &s.spec.lighting;
     let cheek = median(cheek_l.iter().chain(cheek_r).map(|p| lab(*p).l).collect()).unwrap_or(1.0);
     let (mut glare, mut red) = (0f32, 0f32);
-    // The darker eye's lightness against the cheeks, and its own contrast.
-    let (mut tint, mut contrast) = (f32::MAX, 0f32);
+    // The darker eye's lightness against the cheeks and its own contrast,
+    // and the lighter eye's lightness.
+    let (mut tint, mut contrast, mut lighter) = (f32::MAX, 0f32, 0f32);
     for (eye, (a, b)) in [(&face.eyes[0], idx::EYE_L), (&face.eyes[1], idx::EYE_R)] {
         let (pa, pb) = (point(face, a), point(face, b));
         let eye_w = (pb.0 - pa.0).hypot(pb.1 - pa.1);
@@ -272,8 +273,10 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
         }
         glare = glare.max(share(&lens, |p| p.iter().all(|&c| c >= 235)));
         let lens_l = median(lens.iter().map(|p| lab(*p).l).collect()).unwrap_or(cheek);
-        if lens_l / cheek.max(1.0) < tint {
-            tint = lens_l / cheek.max(1.0);
+        let ratio = lens_l / cheek.max(1.0);
+        lighter = lighter.max(ratio);
+        if ratio < tint {
+            tint = ratio;
             contrast = eye_contrast(&eye.pixels);
         }
         // Red eye: strongly red pixels among the eye's own (sclera and iris are never this red).
@@ -292,14 +295,20 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
         Finding::new(Code::GlassesTinted, "未戴有色眼镜")
             .measured(
                 tint,
-                format!("眼部与脸颊亮度比 {tint:.2}，眼内明暗比 {contrast:.1}"),
+                format!(
+                    "眼部与脸颊亮度比 {tint:.2}（另一眼 {lighter:.2}），眼内明暗比 {contrast:.1}"
+                ),
             )
             .limit(format!(
-                "亮度比不小于 {}，或眼内明暗比不小于 {}",
-                l.min_eye_to_cheek_lightness, l.min_shadowed_eye_contrast
+                "亮度比不小于 {}，或另一眼大于 {}，或眼内明暗比不小于 {}",
+                l.min_eye_to_cheek_lightness,
+                l.max_lighter_eye_to_cheek_lightness,
+                l.min_shadowed_eye_contrast
             ))
             .fail_if(
-                tint < l.min_eye_to_cheek_lightness && contrast < l.min_shadowed_eye_contrast,
+                tint < l.min_eye_to_cheek_lightness
+                    && lighter <= l.max_lighter_eye_to_cheek_lightness
+                    && contrast < l.min_shadowed_eye_contrast,
                 || {
                     "眼部明显偏暗，可能戴了有色眼镜或墨镜：请摘下有色眼镜（常戴的无色眼镜可以佩戴）"
                         .into()

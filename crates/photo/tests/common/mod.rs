@@ -463,6 +463,25 @@ pub fn derived_cases() -> Vec<Case> {
             )),
             &[Code::GlassesTinted],
         ),
+        // A shadow over one eye socket with the room's fill light in it
+        // darkens and veils that eye just as a lens does, but only that eye:
+        // glasses are a pair, so this is not a tinted lens.
+        case(
+            "one_eye_in_shadow",
+            deliverable(&map(img, |x, y, p| {
+                let e = &face.eyes[0];
+                let (dx, dy) = (
+                    (x as f32 - e.centre.0) / (fw * 0.16),
+                    (y as f32 - e.centre.1) / (fw * 0.1),
+                );
+                if dx * dx + dy * dy < 1.0 {
+                    tinted_lens(p)
+                } else {
+                    p
+                }
+            })),
+            &[],
+        ),
         case(
             "overexposed",
             deliverable(&map(img, |_, _, p| scale_rgb(p, 1.7))),
