@@ -98,3 +98,47 @@ fn a_mirrored_photo_is_handed_to_the_reviewer_and_fix_never_mirrors() {
     };
     assert!(diff(&again, &fixed) < diff(&again, &mirror(&fixed)) / 2.0);
 }
+
+/// The frontal base portrait cut by the frame's side edge through a cheek:
+/// the candidate must hear that the face is cut off, not that the head is
+/// turned. The mesh extrapolates the missing cheek, and its yaw read 7-9°
+/// on these crops before the cut face's yaw went to the reviewer.
+#[test]
+fn a_frontal_face_cut_by_the_side_edge_fails_as_partial_not_as_turned() {
+    let (_, img) = base();
+    let face = base_face();
+    let fw = face.face_width;
+    for (outside, left) in [(0.2f32, false), (0.3, true), (0.2, true), (0.3, false)] {
+        let (x0, x1) = if left {
+            ((face.cheeks[0].0 + outside * fw) as u32, img.width)
+        } else {
+            (0, (face.cheeks[1].0 - outside * fw) as u32)
+        };
+        let cut = photo::raster::Rgb::from_fn(x1 - x0, img.height, |x, y| img.at(x + x0, y));
+        let report = engine().check_input(
+            &Input {
+                bytes: &jpeg(&cut, 92),
+                name: None,
+                stage: Stage::Capture,
+            },
+            &spec(),
+        );
+        let case = format!(
+            "{outside} of the face cut off at the {} edge",
+            if left { "left" } else { "right" }
+        );
+        assert_eq!(
+            report.outcome(Code::FacePartial),
+            Some(Outcome::Fail),
+            "{case}"
+        );
+        let yaw = report.finding(Code::Yaw).expect("always reported");
+        assert_eq!(
+            (yaw.outcome, yaw.decider),
+            (Outcome::Warn, photo::Decider::Reviewer),
+            "{case}: {}",
+            yaw.measured
+        );
+        assert_eq!(report.outcome(Code::Roll), Some(Outcome::Pass), "{case}");
+    }
+}

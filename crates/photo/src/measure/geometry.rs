@@ -56,15 +56,31 @@ pub fn hair_top(img: &Rgb, seg: &Segmentation, face: &Face) -> Option<f32> {
     Some(hits[hits.len() / 50] as f32)
 }
 
-/// Whether the face reaches beyond the image.
-fn face_cut(img: &Rgb, face: &Face) -> bool {
-    let margin = -0.5;
-    face.landmarks.mesh.iter().any(|p| {
-        p.x < margin
-            || p.y < margin
-            || p.x > img.width as f32 - margin
-            || p.y > img.height as f32 - margin
-    })
+/// Which edges of the image the face reaches beyond. The mesh still places
+/// every landmark of a cut face, by extrapolation, so what it reads from the
+/// missing part (the depth of a cut-off cheek) is a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    /// Beyond the left or right edge.
+    pub side: bool,
+    /// Beyond the top or bottom edge.
+    pub end: bool,
+}
+
+impl Cut {
+    pub fn of(img: &Rgb, face: &Face) -> Cut {
+        let margin = -0.5;
+        let (w, h) = (img.width as f32 - margin, img.height as f32 - margin);
+        let mesh = &face.landmarks.mesh;
+        Cut {
+            side: mesh.iter().any(|p| p.x < margin || p.x > w),
+            end: mesh.iter().any(|p| p.y < margin || p.y > h),
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.side || self.end
+    }
 }
 
 pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
@@ -74,7 +90,7 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
     let mut out = Vec::new();
 
     let whole = Finding::new(Code::FacePartial, "面部完整");
-    out.push(if face_cut(s.img, face) {
+    out.push(if Cut::of(s.img, face).any() {
         whole.fail("面部超出照片边缘：请后退一些，让整个头部和双肩都在画面内")
     } else {
         whole

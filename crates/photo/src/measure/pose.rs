@@ -1,5 +1,6 @@
 //! Head pose (roll, yaw, pitch), level shoulders, and mirroring.
 
+use super::geometry::Cut;
 use super::segment::Label;
 use super::{deg, Scene};
 use crate::report::{Code, Finding, Measurements};
@@ -10,13 +11,24 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
     m.roll = Some(face.roll);
     m.yaw = Some(face.yaw);
     m.pitch = Some(face.pitch);
-    let angle = |code, rule: &str, v: f32, max: f32, advice: &str| {
-        Finding::new(code, rule)
-            .measured(v, deg(v))
-            .limit(format!("不超过 ±{max}°"))
-            .fail_if(v.abs() > max, || {
-                format!("{rule} {}，{advice}", deg(v.abs()))
-            })
+    // A face cut by a side edge reads as turned (the frontal base portrait
+    // cut through a cheek measured 7-9° of yaw), and one cut at the top or
+    // bottom drifts in pitch (up to 4.5° when a third of it is cut off). `face.partial` already fails such a photo with the
+    // right advice, so these angles go to the reviewer instead of telling
+    // the candidate to turn. Roll comes from the eye line and stays.
+    let cut = Cut::of(s.img, face);
+    let angle = |code, rule: &str, v: f32, max: f32, advice: &str, trusted: bool| {
+        let f = Finding::new(code, rule).limit(format!("不超过 ±{max}°"));
+        if !trusted {
+            return f
+                .text(format!("面部超出照片边缘，读数 {} 不可靠", deg(v)))
+                .for_reviewer(format!(
+                    "面部超出照片边缘，{rule}无法可靠测量：请审核人员目测"
+                ));
+        }
+        f.measured(v, deg(v)).fail_if(v.abs() > max, || {
+            format!("{rule} {}，{advice}", deg(v.abs()))
+        })
     };
     let mut out = vec![
         angle(
@@ -25,6 +37,7 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
             face.roll,
             p.max_roll,
             "请保持头部端正，两眼在同一水平线上（系统不会旋转照片）",
+            true,
         ),
         angle(
             Code::Yaw,
@@ -32,6 +45,7 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
             face.yaw,
             p.max_yaw,
             "请正对镜头，两耳对称可见",
+            !cut.side,
         ),
         angle(
             Code::Pitch,
@@ -39,6 +53,7 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
             face.pitch,
             p.max_pitch,
             "请平视镜头，相机与眼睛同高",
+            !cut.end,
         ),
     ];
     out.push(shoulders(s));
