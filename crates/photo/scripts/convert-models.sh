@@ -41,7 +41,11 @@ for name, side in [("face_detection_short_range", 128), ("face_landmark", 192)]:
     for a, b in zip(*outs):
         if not np.allclose(a, b, atol=1e-4):
             sys.exit(f"{name}: converted model differs from the committed one")
-    print(f"{name}: converted model computes the same as models/{name}.onnx")
+    # The graph rewrites compute (nearly) the same numbers, so compare the operators too.
+    ops = [sorted(n.op_type for n in onnx.load(f"{d}/{name}.onnx").graph.node) for d in (new_dir, old_dir)]
+    if ops[0] != ops[1]:
+        sys.exit(f"{name}: converted model has other operators than the committed one")
+    print(f"{name}: converted model has the same operators and computes the same as models/{name}.onnx")
 PY
 
 # The selfie segmenter (background replacement) ships only in the mediapipe
@@ -74,7 +78,10 @@ for d in (new_dir, old_dir):
     outs.append(ReferenceEvaluator(model).run(None, {model.graph.input[0].name: x})[0])
 if not np.allclose(outs[0], outs[1], atol=1e-4):
     sys.exit("selfie_segmentation: converted model differs from the committed one")
-print("selfie_segmentation: converted model computes the same as models/selfie_segmentation.onnx")
+ops = [sorted(n.op_type for n in onnx.load(f"{d}/selfie_segmentation.onnx").graph.node) for d in (new_dir, old_dir)]
+if ops[0] != ops[1]:
+    sys.exit("selfie_segmentation: converted model has other operators than the committed one")
+print("selfie_segmentation: converted model has the same operators and computes the same as models/selfie_segmentation.onnx")
 PY
 
 # The face-embedding network (the photo on file): dlib's ResNet as the npm
