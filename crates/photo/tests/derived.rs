@@ -101,8 +101,9 @@ fn a_mirrored_photo_is_handed_to_the_reviewer_and_fix_never_mirrors() {
 
 /// The frontal base portrait cut by the frame's side edge through a cheek:
 /// the candidate must hear that the face is cut off, not that the head is
-/// turned. The mesh extrapolates the missing cheek, and its yaw read 7-9°
-/// on these crops before the cut face's yaw went to the reviewer.
+/// turned. The mesh extrapolates the missing cheek: before the cut face's
+/// yaw went to the reviewer, two of these crops failed `pose.yaw` (7.4° and
+/// -8.9°) and the other two read 4.7° and -5.4°.
 #[test]
 fn a_frontal_face_cut_by_the_side_edge_fails_as_partial_not_as_turned() {
     let (_, img) = base();

@@ -13,9 +13,10 @@ pub fn findings(s: &Scene, m: &mut Measurements) -> Vec<Finding> {
     m.pitch = Some(face.pitch);
     // A face cut by a side edge reads as turned (the frontal base portrait
     // cut through a cheek measured 7-9° of yaw), and one cut at the top or
-    // bottom drifts in pitch (up to 4.5° when a third of it is cut off). `face.partial` already fails such a photo with the
-    // right advice, so these angles go to the reviewer instead of telling
-    // the candidate to turn. Roll comes from the eye line and stays.
+    // bottom drifts in pitch (up to 4.5° when a third of it is cut off).
+    // `face.partial` already fails such a photo with the right advice, so
+    // these angles go to the reviewer instead of telling the candidate to
+    // turn. Roll comes from the eye line and stays.
     let cut = Cut::of(s.img, face);
     let angle = |code, rule: &str, v: f32, max: f32, advice: &str, trusted: bool| {
         let f = Finding::new(code, rule).limit(format!("不超过 ±{max}°"));

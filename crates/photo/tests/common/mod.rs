@@ -262,15 +262,15 @@ pub fn derived_cases() -> Vec<Case> {
         );
         dx * dx + dy * dy < 1.0
     };
-    let lens = |x: u32, y: u32| {
-        face.eyes.iter().any(|e| {
-            let (dx, dy) = (
-                (x as f32 - e.centre.0) / (fw * 0.16),
-                (y as f32 - e.centre.1) / (fw * 0.1),
-            );
-            dx * dx + dy * dy < 1.0
-        })
+    // A lens-sized ellipse around one eye.
+    let over_eye = |e: &photo::face::Eye, x: u32, y: u32| {
+        let (dx, dy) = (
+            (x as f32 - e.centre.0) / (fw * 0.16),
+            (y as f32 - e.centre.1) / (fw * 0.1),
+        );
+        dx * dx + dy * dy < 1.0
     };
+    let lens = |x: u32, y: u32| face.eyes.iter().any(|e| over_eye(e, x, y));
     let mut cases = vec![
         case("base", base_jpeg.clone(), &[]),
         case(
@@ -469,12 +469,7 @@ pub fn derived_cases() -> Vec<Case> {
         case(
             "one_eye_in_shadow",
             deliverable(&map(img, |x, y, p| {
-                let e = &face.eyes[0];
-                let (dx, dy) = (
-                    (x as f32 - e.centre.0) / (fw * 0.16),
-                    (y as f32 - e.centre.1) / (fw * 0.1),
-                );
-                if dx * dx + dy * dy < 1.0 {
+                if over_eye(&face.eyes[0], x, y) {
                     tinted_lens(p)
                 } else {
                     p
