@@ -5,6 +5,7 @@
 
 use crate::container::{self, Format};
 use crate::decode::{self, DecodeError, Want};
+use crate::face::models::Outside;
 use crate::face::{self, Face, Models};
 use crate::measure::{self, segment, Scene};
 use crate::raster::Rgb as Raster;
@@ -23,6 +24,12 @@ pub(crate) const ANALYSIS_SHORT_SIDE: u32 = 640;
 /// behind the candidate scored from 0.52 up.
 const OTHER_FACE_SIZE: f32 = 0.3;
 const OTHER_FACE_SCORE: f32 = 0.66;
+/// A picture reflected in its edge is symmetric about it, and symmetry alone
+/// looks like a face to the detector, so a face found there must be surer. On
+/// the labelled set, reflected edge squares scored 0.83–0.94 on the faces cut
+/// by the edge that only they find, and at most 0.76 on backdrops labelled
+/// free of faces.
+const REFLECTED_FACE_SCORE: f32 = 0.80;
 
 pub struct Input<'a> {
     pub bytes: &'a [u8],
@@ -219,23 +226,32 @@ fn backdrop_detections(
         }
     }
     squares.truncate(BACKDROP_SQUARES);
-    // A face cut by the picture's side edge shows the detector half a face
-    // at a square's border; centred on the edge, with a wider view, it is
-    // found (on the labelled set: one more face, scored 0.77; on backdrops
-    // labelled free of faces, nothing scored over `OTHER_FACE_SCORE`).
+    let mut squares: Vec<_> = squares.into_iter().map(|sq| (sq, Outside::Black)).collect();
+    // A face cut by the picture's side edge is half a face to the detector.
+    // A square centred on the edge, with the picture reflected in the edge,
+    // shows it whole again (see `REFLECTED_FACE_SCORE`).
     let edge_side = EDGE_SQUARE * w;
     let cy = (main.bbox[1] + main.bbox[3]) / 2.0;
     for cx in [0.0, img.width as f32] {
         if (cx - main.bbox[0]).abs().min((cx - main.bbox[2]).abs()) > 0.35 * w {
-            squares.push((cx, cy, edge_side));
+            squares.push(((cx, cy, edge_side), Outside::Reflected));
         }
     }
     squares
         .into_iter()
         // A plain wall hides no face: the detector runs only where the
         // backdrop has something in it (a compliant capture skips them all).
-        .filter(|&sq| !seg.is_plain_backdrop(sq, main.bbox))
-        .filter_map(|sq| face::detector::detect_in(models, img, sq).ok())
+        .filter(|&(sq, _)| !seg.is_plain_backdrop(sq, main.bbox))
+        .filter_map(|(sq, outside)| {
+            let found = face::detector::detect_in(models, img, sq, outside).ok()?;
+            Some(match outside {
+                Outside::Black => found,
+                Outside::Reflected => found
+                    .into_iter()
+                    .filter(|d| is_cut_by_side_edge(d, img.width as f32))
+                    .collect(),
+            })
+        })
         .flatten()
         // Half of the candidate's own face seen at a square's edge is not another person.
         .filter(|d| {
@@ -246,6 +262,16 @@ fn backdrop_detections(
                 && cy < main.bbox[3] + margin)
         })
         .collect()
+}
+
+/// A face found in a reflected edge square is one the edge cuts: sure enough
+/// (`REFLECTED_FACE_SCORE`), and centred near the edge. A face that is whole
+/// inside the picture has its reflection centred half a face or more beyond
+/// the edge, and is found in the picture itself.
+fn is_cut_by_side_edge(d: &face::Detection, width: f32) -> bool {
+    let cx = (d.bbox[0] + d.bbox[2]) / 2.0;
+    let slack = 0.25 * d.width();
+    d.score >= REFLECTED_FACE_SCORE && cx > -slack && cx < width + slack
 }
 
 fn other_faces(all: &[face::Detection], main: &Face) -> Finding {

@@ -2,7 +2,7 @@
 //! 896 anchors decoded into boxes with six keypoints, weighted non-maximum
 //! suppression. Follows MediaPipe's face_detection_short_range graph.
 
-use super::models::{run, sigmoid, ModelError, Models, Roi};
+use super::models::{run, sigmoid, ModelError, Models, Outside, Roi};
 use crate::raster::Rgb;
 
 const SIDE: usize = 128;
@@ -70,7 +70,7 @@ pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> 
         side,
         rotation: 0.0,
     };
-    detect_roi(models, &small, letterbox, factor as f32)
+    detect_roi(models, &small, letterbox, factor as f32, Outside::Black)
 }
 
 /// Faces inside one square of the image (centre and side in image pixels),
@@ -80,6 +80,7 @@ pub fn detect_in(
     models: &Models,
     img: &Rgb,
     (cx, cy, side): (f32, f32, f32),
+    outside: Outside,
 ) -> Result<Vec<Detection>, ModelError> {
     let roi = Roi {
         cx,
@@ -87,7 +88,7 @@ pub fn detect_in(
         side,
         rotation: 0.0,
     };
-    detect_roi(models, img, roi, 1.0)
+    detect_roi(models, img, roi, 1.0, outside)
 }
 
 /// Runs the detector on `letterbox` of `small`, whose pixels are `f` image pixels.
@@ -96,9 +97,10 @@ fn detect_roi(
     small: &Rgb,
     letterbox: Roi,
     f: f32,
+    outside: Outside,
 ) -> Result<Vec<Detection>, ModelError> {
     let side = letterbox.side;
-    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), false)?;
+    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), false, outside)?;
     let out = run(&models.detector, input)?;
     let (boxes, scores) = match out.as_slice() {
         [b, s, ..] => (b, s),

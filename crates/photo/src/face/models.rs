@@ -82,6 +82,15 @@ pub(crate) fn run(plan: &Plan, input: Tensor) -> Result<Vec<Vec<f32>>, ModelErro
         .collect()
 }
 
+/// What a region reaching beyond the image shows there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outside {
+    Black,
+    /// The image reflected in its edge: half a face cut by the edge becomes a
+    /// whole, symmetric one.
+    Reflected,
+}
+
 /// A square region of an image, possibly rotated: centre and side in image
 /// pixels, rotation in radians (the angle of the region's x axis).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,20 +116,36 @@ impl Roi {
     }
 
     /// An NCHW tensor of the region sampled on an n×n grid, values mapped to
-    /// `range`; outside the image counts as black.
+    /// `range`; outside the image counts as black, or with `Outside::Reflected`
+    /// as the image reflected in its nearest edge.
     pub fn tensor(
         &self,
         img: &Rgb,
         n: usize,
         range: (f32, f32),
         mirror: bool,
+        outside: Outside,
     ) -> Result<Tensor, ModelError> {
         let plane = n * n;
         let mut data = vec![0f32; 3 * plane];
         let scale = (range.1 - range.0) / 255.0;
+        let reflect = |v: f32, len: u32| {
+            let len = len as f32;
+            if v < 0.0 {
+                -v
+            } else if v > len {
+                2.0 * len - v
+            } else {
+                v
+            }
+        };
         for v in 0..n {
             for u in 0..n {
-                let (x, y) = self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, mirror);
+                let (mut x, mut y) =
+                    self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, mirror);
+                if outside == Outside::Reflected {
+                    (x, y) = (reflect(x, img.width), reflect(y, img.height));
+                }
                 let p = img.sample(x, y).unwrap_or([0.0; 3]);
                 let i = v * n + u;
                 for c in 0..3 {
@@ -134,4 +159,38 @@ impl Roi {
 
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x.clamp(-80.0, 80.0)).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outside, Roi};
+    use crate::raster::Rgb;
+
+    /// A square centred on the left edge of a picture whose red rises to the
+    /// right: reflected, the square is symmetric about its middle; black,
+    /// its left half is the range's floor.
+    #[test]
+    fn a_region_beyond_the_edge_is_black_or_the_picture_reflected() {
+        let img = Rgb::from_fn(40, 40, |x, _| [(x * 6) as u8, 0, 0]);
+        let roi = Roi {
+            cx: 0.0,
+            cy: 20.0,
+            side: 32.0,
+            rotation: 0.0,
+        };
+        let n = 16;
+        let red = |outside| {
+            let t = roi.tensor(&img, n, (0.0, 1.0), false, outside).expect("tensor");
+            let v = t.to_plain_array_view::<f32>().expect("f32").to_owned();
+            (0..n).map(|u| v[[0, 0, n / 2, u]]).collect::<Vec<f32>>()
+        };
+        let reflected = red(Outside::Reflected);
+        for u in 0..n {
+            assert!((reflected[u] - reflected[n - 1 - u]).abs() < 1e-4, "{reflected:?}");
+        }
+        assert!(reflected[0] > 0.2, "{reflected:?}");
+        let black = red(Outside::Black);
+        assert!(black[..n / 2].iter().all(|&r| r == 0.0), "{black:?}");
+        assert_eq!(black[n / 2..], reflected[n / 2..]);
+    }
 }
