@@ -180,13 +180,18 @@ mod tests {
         };
         let n = 16;
         let red = |outside| {
-            let t = roi.tensor(&img, n, (0.0, 1.0), false, outside).expect("tensor");
+            let t = roi
+                .tensor(&img, n, (0.0, 1.0), false, outside)
+                .expect("tensor");
             let v = t.to_plain_array_view::<f32>().expect("f32").to_owned();
             (0..n).map(|u| v[[0, 0, n / 2, u]]).collect::<Vec<f32>>()
         };
         let reflected = red(Outside::Reflected);
         for u in 0..n {
-            assert!((reflected[u] - reflected[n - 1 - u]).abs() < 1e-4, "{reflected:?}");
+            assert!(
+                (reflected[u] - reflected[n - 1 - u]).abs() < 1e-4,
+                "{reflected:?}"
+            );
         }
         assert!(reflected[0] > 0.2, "{reflected:?}");
         let black = red(Outside::Black);
