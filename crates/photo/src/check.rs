@@ -220,13 +220,12 @@ fn backdrop_detections(
         for cx in [left.get(k), right.get(k)].into_iter().flatten() {
             let mut y = top + side / 2.0;
             while y - side / 2.0 < bottom {
-                squares.push((*cx, y, side));
+                squares.push(((*cx, y, side), Outside::Black));
                 y += step;
             }
         }
     }
     squares.truncate(BACKDROP_SQUARES);
-    let mut squares: Vec<_> = squares.into_iter().map(|sq| (sq, Outside::Black)).collect();
     // A face cut by the picture's side edge is half a face to the detector.
     // A square centred on the edge, with the picture reflected in the edge,
     // shows it whole again (see `REFLECTED_FACE_SCORE`).
