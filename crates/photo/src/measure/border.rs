@@ -45,14 +45,6 @@ impl Bands {
         .find(|&(_, d)| d > 0)
         .map(|(name, _)| name)
     }
-
-    /// Whether a pixel of the image these bands were measured on lies in one.
-    pub fn covers(&self, x: u32, y: u32, width: u32, height: u32) -> bool {
-        x < self.left
-            || y < self.top
-            || x >= width.saturating_sub(self.right)
-            || y >= height.saturating_sub(self.bottom)
-    }
 }
 
 /// Finds the band along each edge: an outer line of one even colour that
@@ -142,8 +134,6 @@ mod tests {
             }
         );
         assert_eq!(b.side(), Some("上边"));
-        assert!(b.covers(3, 80, 120, 160) && b.covers(116, 80, 120, 160));
-        assert!(!b.covers(4, 4, 120, 160) && !b.covers(115, 155, 120, 160));
     }
 
     #[test]

@@ -464,11 +464,7 @@ mod tests {
     #[test]
     fn a_square_of_plain_wall_beside_the_head_is_plain_and_one_with_a_face_is_not() {
         let face = [170.0, 190.0, 310.0, 350.0];
-        let head_box = &Head {
-            face: (165.0, 225.0, 315.0, 350.0),
-            width: 150.0,
-            roll: 0.0,
-        };
+        let head_box = &head(0.0);
         // Beside the head, down over the shoulder: wall and the candidate's own body.
         let square = (420.0, 330.0, 180.0);
         let plain = segment(&portrait(|_, _| None), head_box);
