@@ -100,7 +100,7 @@ fn detect_roi(
     outside: Outside,
 ) -> Result<Vec<Detection>, ModelError> {
     let side = letterbox.side;
-    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), false, outside)?;
+    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), outside)?;
     let out = run(&models.detector, input)?;
     let (boxes, scores) = match out.as_slice() {
         [b, s, ..] => (b, s),
@@ -118,7 +118,7 @@ fn detect_roi(
         let n = SIDE as f32;
         // Model units are pixels of the 128 grid, relative to the anchor.
         let point = |dx: f32, dy: f32| {
-            let (x, y) = letterbox.to_image(ax * n + dx, ay * n + dy, n, false);
+            let (x, y) = letterbox.to_image(ax * n + dx, ay * n + dy, n);
             (x * f, y * f)
         };
         let (cx, cy) = point(r[0], r[1]);

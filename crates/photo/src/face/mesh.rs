@@ -51,7 +51,7 @@ pub fn landmarks(models: &Models, img: &Rgb, d: &Detection) -> Result<Landmarks,
     let roi = mesh_roi(d);
     let out = run(
         &models.mesh,
-        roi.tensor(img, MESH_SIDE, (0.0, 1.0), false, Outside::Black)?,
+        roi.tensor(img, MESH_SIDE, (0.0, 1.0), Outside::Black)?,
     )?;
     let (raw, flag) = match out.as_slice() {
         [raw, flag, ..] => (raw, flag),
@@ -64,7 +64,7 @@ pub fn landmarks(models: &Models, img: &Rgb, d: &Detection) -> Result<Landmarks,
         .chunks_exact(3)
         .take(MESH_POINTS)
         .map(|p| {
-            let (x, y) = roi.to_image(p[0], p[1], n, false);
+            let (x, y) = roi.to_image(p[0], p[1], n);
             Point3 {
                 x,
                 y,

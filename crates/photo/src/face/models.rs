@@ -104,13 +104,9 @@ pub struct Roi {
 impl Roi {
     /// Image coordinates of a point given in the region's own frame, where
     /// (0,0) is the top-left corner and (n,n) the bottom-right of an n×n grid.
-    /// `mirror` flips the region's x axis.
-    pub fn to_image(&self, u: f32, v: f32, n: f32, mirror: bool) -> (f32, f32) {
-        let mut lx = (u / n - 0.5) * self.side;
+    pub fn to_image(&self, u: f32, v: f32, n: f32) -> (f32, f32) {
+        let lx = (u / n - 0.5) * self.side;
         let ly = (v / n - 0.5) * self.side;
-        if mirror {
-            lx = -lx;
-        }
         let (s, c) = self.rotation.sin_cos();
         (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)
     }
@@ -123,7 +119,6 @@ impl Roi {
         img: &Rgb,
         n: usize,
         range: (f32, f32),
-        mirror: bool,
         outside: Outside,
     ) -> Result<Tensor, ModelError> {
         let plane = n * n;
@@ -141,8 +136,7 @@ impl Roi {
         };
         for v in 0..n {
             for u in 0..n {
-                let (mut x, mut y) =
-                    self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, mirror);
+                let (mut x, mut y) = self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32);
                 if outside == Outside::Reflected {
                     (x, y) = (reflect(x, img.width), reflect(y, img.height));
                 }
@@ -180,9 +174,7 @@ mod tests {
         };
         let n = 16;
         let red = |outside| {
-            let t = roi
-                .tensor(&img, n, (0.0, 1.0), false, outside)
-                .expect("tensor");
+            let t = roi.tensor(&img, n, (0.0, 1.0), outside).expect("tensor");
             let v = t.to_plain_array_view::<f32>().expect("f32").to_owned();
             (0..n).map(|u| v[[0, 0, n / 2, u]]).collect::<Vec<f32>>()
         };
