@@ -162,6 +162,20 @@ pub struct LightingRules {
     /// at most 0.63, and a shadowed eye's lit partner 0.64–1.31; 0.70 keeps
     /// a tenth of margin for the lenses.
     pub max_lighter_eye_to_cheek_lightness: f32,
+    /// A lens ends at a rim, and a shadow fades: below a lens, lightness
+    /// rises to the cheek's within a tenth of an eye width. Down the rows
+    /// 0.2–1.0 eye widths below the eyes, the largest such rise over the
+    /// whole rise is the rim's step; a dark pair is a lens at this or more
+    /// (or see the next rule). On the labelled set the tinted pairs that
+    /// need this rule measured 0.70 or more, and the shadowed pairs that
+    /// the rules above take for lenses 0.26–0.41: 0.55 lies midway.
+    pub min_lens_rim_step: f32,
+    /// ...or when the band just below the eyes (0.25–0.55 eye widths down)
+    /// stays this dark against the cheeks in both eyes: a large lens reaches
+    /// below the eye, where a brow's shadow does not. On the labelled set the
+    /// tinted pairs without a sharp rim measured at most 0.41 and the
+    /// shadowed pairs 0.70 or more: 0.55 lies midway.
+    pub max_below_lens_to_cheek_lightness: f32,
     /// Largest share of strongly red pixels inside an eye's outline.
     pub max_red_eye_fraction: f32,
     /// Smallest mean chroma (CIELAB C*) of the face: a colour photo.
@@ -291,6 +305,8 @@ impl PhotoSpec {
                 min_eye_to_cheek_lightness: 0.55,
                 min_shadowed_eye_contrast: 4.0,
                 max_lighter_eye_to_cheek_lightness: 0.70,
+                min_lens_rim_step: 0.55,
+                max_below_lens_to_cheek_lightness: 0.55,
                 max_red_eye_fraction: 0.05,
                 min_face_chroma: 4.0,
             },

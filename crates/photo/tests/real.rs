@@ -31,7 +31,7 @@ const RULES: &[Rule] = &[
         column: "glasses_tinted",
         codes: &[Code::GlassesTinted],
         min_detection: 0.85,
-        max_false_alarm: 0.03,
+        max_false_alarm: 0.01,
     },
     Rule {
         column: "mouth_closed",

@@ -252,6 +252,8 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
     // The darker eye's lightness against the cheeks and its own contrast,
     // and the lighter eye's lightness.
     let (mut tint, mut contrast, mut lighter) = (f32::MAX, 0f32, 0f32);
+    // Below the eyes: the sharper of the two rims, and the lighter band.
+    let (mut rim, mut below) = (0f32, 0f32);
     for (eye, (a, b)) in [(&face.eyes[0], idx::EYE_L), (&face.eyes[1], idx::EYE_R)] {
         let (pa, pb) = (point(face, a), point(face, b));
         let eye_w = (pb.0 - pa.0).hypot(pb.1 - pa.1);
@@ -275,6 +277,9 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
         let lens_l = median(lens.iter().map(|p| lab(*p).l).collect()).unwrap_or(cheek);
         let ratio = lens_l / cheek.max(1.0);
         lighter = lighter.max(ratio);
+        let under = below_eye(img, mid, eye_w, step);
+        rim = rim.max(under.rim);
+        below = below.max(under.band.unwrap_or(cheek) / cheek.max(1.0));
         if ratio < tint {
             tint = ratio;
             contrast = eye_contrast(&eye.pixels);
@@ -296,19 +301,24 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
             .measured(
                 tint,
                 format!(
-                    "眼部与脸颊亮度比 {tint:.2}（另一眼 {lighter:.2}），眼内明暗比 {contrast:.1}"
+                    "眼部与脸颊亮度比 {tint:.2}（另一眼 {lighter:.2}），眼内明暗比 {contrast:.1}，\
+                     眼下镜缘亮度跃升 {rim:.2}，眼下亮度比 {below:.2}"
                 ),
             )
             .limit(format!(
-                "亮度比不小于 {}，或另一眼大于 {}，或眼内明暗比不小于 {}",
+                "亮度比不小于 {}，或另一眼大于 {}，或眼内明暗比不小于 {}，\
+                 或眼下无镜缘（跃升小于 {}）且眼下亮度比大于 {}",
                 l.min_eye_to_cheek_lightness,
                 l.max_lighter_eye_to_cheek_lightness,
-                l.min_shadowed_eye_contrast
+                l.min_shadowed_eye_contrast,
+                l.min_lens_rim_step,
+                l.max_below_lens_to_cheek_lightness
             ))
             .fail_if(
                 tint < l.min_eye_to_cheek_lightness
                     && lighter <= l.max_lighter_eye_to_cheek_lightness
-                    && contrast < l.min_shadowed_eye_contrast,
+                    && contrast < l.min_shadowed_eye_contrast
+                    && (rim >= l.min_lens_rim_step || below <= l.max_below_lens_to_cheek_lightness),
                 || {
                     "眼部明显偏暗，可能戴了有色眼镜或墨镜：请摘下有色眼镜（常戴的无色眼镜可以佩戴）"
                         .into()
@@ -321,6 +331,54 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
                 "眼睛发红（红眼）：请关闭闪光灯，在自然光下拍摄".into()
             }),
     ]
+}
+
+/// What lies below an eye, where a lens ends and a shadow fades.
+struct BelowEye {
+    /// Median L* of the band 0.25–0.55 eye widths below the eye's corners;
+    /// `None` when it lies outside the picture.
+    band: Option<f32>,
+    /// Down the rows 0.2–1.0 eye widths below the eye, the largest rise of
+    /// the rows' median L* over a tenth of an eye width, against the whole
+    /// rise (plus one): near 1 at a lens's rim, small where a shadow fades.
+    rim: f32,
+}
+
+fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
+    let s = step as usize;
+    // Columns `dx` eye widths either side of the eye's middle; rows from
+    // `top` to `bottom` eye widths below it (both clipped to the picture).
+    let cols = |dx: f32| {
+        let x0 = (mid.0 - dx * eye_w).max(0.0) as u32;
+        (x0..(mid.0 + dx * eye_w).clamp(0.0, img.width as f32) as u32).step_by(s)
+    };
+    let rows = |top: f32, bottom: f32| {
+        let y0 = (mid.1 + top * eye_w).max(0.0) as u32;
+        (y0..(mid.1 + bottom * eye_w).clamp(0.0, img.height as f32) as u32).step_by(s)
+    };
+    let band = rows(0.25, 0.55)
+        .flat_map(|y| cols(0.5).map(move |x| lab(img.at(x, y)).l))
+        .collect();
+    let profile: Vec<f32> = rows(0.2, 1.0)
+        .filter_map(|y| median(cols(0.3).map(|x| lab(img.at(x, y)).l).collect()))
+        .collect();
+    // A tenth of an eye width, in sampled rows.
+    let k = ((0.1 * eye_w / step as f32).round() as usize).max(1);
+    let rise = profile
+        .windows(k + 1)
+        .map(|w| w[k] - w[0])
+        .fold(0f32, f32::max);
+    let (lo, hi) = profile
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    BelowEye {
+        band: median(band),
+        rim: if profile.len() <= k {
+            0.0
+        } else {
+            rise / (hi - lo + 1.0)
+        },
+    }
 }
 
 /// Share of the pixels inside the lips' outer outline darker than half their
@@ -467,5 +525,46 @@ fn ears(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Findi
         2 => f,
         1 => f.warn("只能看到一侧耳朵：请正对镜头，把两侧头发拢到耳后"),
         _ => f.warn("未看到耳朵：请把头发拢到耳后，露出双耳"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A grey picture darkened from the top down past an eye at (100, 100),
+    /// 40 px wide: ending abruptly 20 px below it (a lens), or fading over
+    /// the 30 rows below it (a shadow).
+    fn below(fading: bool) -> BelowEye {
+        let img = Rgb::from_fn(200, 200, |_, y| {
+            let y = y as f32;
+            let dark = if fading {
+                ((130.0 - y) / 30.0).clamp(0.0, 1.0)
+            } else if y < 120.0 {
+                1.0
+            } else {
+                0.0
+            };
+            [(180.0 - 120.0 * dark) as u8; 3]
+        });
+        below_eye(&img, (100.0, 100.0), 40.0, 1)
+    }
+
+    #[test]
+    fn a_lens_ends_at_a_rim_and_a_shadow_fades() {
+        let (lens, shadow) = (below(false), below(true));
+        assert!(lens.rim > 0.9, "lens rim {}", lens.rim);
+        assert!(shadow.rim < 0.4, "shadow rim {}", shadow.rim);
+        // The band 10–22 px below: inside the lens, half lit under the shadow.
+        let (l, s) = (lens.band.unwrap_or(0.0), shadow.band.unwrap_or(0.0));
+        assert!(l < s, "band under the lens {l}, under the shadow {s}");
+    }
+
+    #[test]
+    fn an_eye_at_the_bottom_edge_measures_no_rim() {
+        let img = Rgb::from_fn(100, 100, |_, _| [128; 3]);
+        let b = below_eye(&img, (50.0, 99.0), 40.0, 1);
+        assert_eq!(b.rim, 0.0);
+        assert_eq!(b.band, None);
     }
 }

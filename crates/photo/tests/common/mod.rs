@@ -201,6 +201,11 @@ pub fn tinted_lens(p: [u8; 3]) -> [u8; 3] {
     std::array::from_fn(|c| (f32::from(p[c]) * 0.25 + veil[c]).round().clamp(0.0, 255.0) as u8)
 }
 
+/// `a` moved a share `t` of the way to `b`.
+pub fn blend(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
+    std::array::from_fn(|c| (f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t).round() as u8)
+}
+
 /// Inserts a JFIF-compatible APP1 EXIF block with an orientation tag after SOI.
 pub fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     let mut tiff = b"MM\x00\x2A\x00\x00\x00\x08\x00\x01".to_vec();
@@ -474,6 +479,25 @@ pub fn derived_cases() -> Vec<Case> {
                 } else {
                     p
                 }
+            })),
+            &[],
+        ),
+        // Light from straight above leaves both eye sockets in the brows'
+        // shadow, veiled by the fill light as a lens would be, but the shadow
+        // fades down the cheek where a lens would end at its rim.
+        case(
+            "eyes_in_brow_shadow",
+            deliverable(&map(img, |x, y, p| {
+                let t = face.eyes.iter().fold(0f32, |t, e| {
+                    let (dx, dy) = (x as f32 - e.centre.0, y as f32 - e.centre.1);
+                    let fade = (1.0 - dy / (fw * 0.15)).clamp(0.0, 1.0);
+                    if dx.abs() < fw * 0.16 && dy > -fw * 0.1 {
+                        t.max(fade)
+                    } else {
+                        t
+                    }
+                });
+                blend(p, tinted_lens(p), t)
             })),
             &[],
         ),
