@@ -362,22 +362,24 @@ fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
     let profile: Vec<f32> = rows(0.2, 1.0)
         .filter_map(|y| median(cols(0.3).map(|x| lab(img.at(x, y)).l).collect()))
         .collect();
-    // A tenth of an eye width, in sampled rows.
+    // A tenth of an eye width, in sampled rows (at least one; a profile no
+    // longer than that shows no rim).
     let k = ((0.1 * eye_w / step as f32).round() as usize).max(1);
-    let rise = profile
-        .windows(k + 1)
-        .map(|w| w[k] - w[0])
-        .fold(0f32, f32::max);
-    let (lo, hi) = profile
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let rim = if profile.len() > k {
+        let rise = profile
+            .windows(k + 1)
+            .map(|w| w[k] - w[0])
+            .fold(0f32, f32::max);
+        let (lo, hi) = profile
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        rise / (hi - lo + 1.0)
+    } else {
+        0.0
+    };
     BelowEye {
         band: median(band),
-        rim: if profile.len() <= k {
-            0.0
-        } else {
-            rise / (hi - lo + 1.0)
-        },
+        rim,
     }
 }
 
@@ -558,6 +560,24 @@ mod tests {
         // The band 10–22 px below: inside the lens, half lit under the shadow.
         let (l, s) = (lens.band.unwrap_or(0.0), shadow.band.unwrap_or(0.0));
         assert!(l < s, "band under the lens {l}, under the shadow {s}");
+    }
+
+    #[test]
+    fn any_eye_geometry_is_measured_without_panicking() {
+        let img = Rgb::from_fn(64, 64, |x, y| [(x * 4) as u8, (y * 4) as u8, 90]);
+        for mid in [
+            (-1e9, 30.0),
+            (30.0, f32::NAN),
+            (f32::INFINITY, 0.0),
+            (30.0, 30.0),
+        ] {
+            for w in [0.0, -5.0, 1e-6, 1e30, f32::INFINITY, f32::NAN] {
+                for step in [1, 3] {
+                    let rim = below_eye(&img, mid, w, step).rim;
+                    assert!((0.0..1.0).contains(&rim), "{mid:?} {w}: {rim}");
+                }
+            }
+        }
     }
 
     #[test]
