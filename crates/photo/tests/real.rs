@@ -144,6 +144,19 @@ fn ratio(n: u32, d: u32, empty: f64) -> f64 {
     }
 }
 
+/// Whether the engine rejects the photo for anything but the file itself.
+/// The set's photos are small web images, which fail the capture's size and
+/// resolution rules whatever they show; a photo with a labelled defect that
+/// fails nothing else is a raw false accept. Most of the set's photos also
+/// have a busy backdrop, so this guards little beyond the background rules;
+/// the derived cases (`tests/derived.rs`) hold each rule alone.
+fn fails_beyond_the_file(report: &photo::Report) -> bool {
+    report.findings.iter().any(|f| {
+        let code = f.code.as_str();
+        f.outcome == Outcome::Fail && !code.starts_with("file.") && !code.starts_with("capture.")
+    })
+}
+
 #[test]
 fn per_rule_detection_and_false_alarms_on_real_portraits() {
     let engine = common::engine();
@@ -154,6 +167,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
     let mut tallies = vec![Tally::default(); RULES.len()];
     let mut disagreements = Vec::new();
     let mut no_face = Vec::new();
+    let (mut accepted, mut defective_photos) = (Vec::new(), 0);
     for photo in &set {
         let bytes = std::fs::read(real_dir().join("images").join(&photo.file))
             .unwrap_or_else(|e| panic!("{}: {e}", photo.file));
@@ -171,6 +185,11 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
             .any(|f| f.code == Code::FaceNone && f.outcome == Outcome::Fail)
         {
             no_face.push(photo.file.clone());
+        }
+        let defective = photo.labels.values().any(|v| *v == Some(true));
+        defective_photos += u32::from(defective);
+        if defective && !fails_beyond_the_file(&report) {
+            accepted.push(photo.file.clone());
         }
         for (rule, tally) in RULES.iter().zip(tallies.iter_mut()) {
             let Some(Some(defect)) = photo.labels.get(rule.column) else {
@@ -249,6 +268,15 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
     for d in &disagreements {
         println!("  {d}");
     }
+    println!(
+        "raw false accepts (a labelled defect, and nothing fails beyond the file's own size and \
+         format): {} of {defective_photos}: {accepted:?}",
+        accepted.len()
+    );
+    assert!(
+        accepted.is_empty(),
+        "raw false accepts (issue 11: still 0): {accepted:?}"
+    );
 
     for (rule, t) in RULES.iter().zip(&tallies) {
         assert!(
