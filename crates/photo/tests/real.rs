@@ -42,7 +42,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "face_multiple",
         codes: &[Code::FaceMultiple],
-        min_detection: 0.82,
+        min_detection: 0.85,
         max_false_alarm: 0.01,
     },
     Rule {

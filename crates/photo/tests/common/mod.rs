@@ -513,7 +513,20 @@ pub fn derived_cases() -> Vec<Case> {
         ),
         case(
             "second_face",
-            deliverable(&paste_face(img, face)),
+            deliverable(&paste_face(img, img, face, (img.width as f32 - 154.0, 4.0))),
+            &[Code::FaceMultiple],
+        ),
+        // Another person, taller, cut by the side edge through the middle of
+        // the face: in the top corner, above the candidate's head height
+        // (the candidate made smaller, to leave room beside the head).
+        case(
+            "second_face_cut_by_the_edge",
+            deliverable(&paste_face(
+                &zoom(img, 0.6),
+                img,
+                face,
+                (img.width as f32 - 75.0, 4.0),
+            )),
             &[Code::FaceMultiple],
         ),
         case(
@@ -602,16 +615,17 @@ fn png(img: &Rgb) -> Vec<u8> {
 }
 
 /// A half-size copy of the face pasted into the upper-right backdrop.
-fn paste_face(img: &Rgb, face: &Face) -> Rgb {
+/// A copy of `face` in `src`, 150 px square, pasted into `img` with its
+/// top-left corner at `(tx0, ty0)` (what falls beyond the picture is lost).
+fn paste_face(img: &Rgb, src: &Rgb, face: &Face, (tx0, ty0): (f32, f32)) -> Rgb {
     let half = face.face_width * 0.75;
     let (sx0, sy0) = (face.centre_x - half, face.eye_line - half * 0.9);
     let size = 2.0 * half;
     let target = 150.0;
-    let (tx0, ty0) = (img.width as f32 - target - 4.0, 4.0);
     map(img, |x, y, p| {
         let (u, v) = ((x as f32 - tx0) / target, (y as f32 - ty0) / target);
         if (0.0..1.0).contains(&u) && (0.0..1.0).contains(&v) {
-            img.sample(sx0 + u * size, sy0 + v * size)
+            src.sample(sx0 + u * size, sy0 + v * size)
                 .map(|q| q.map(|c| c as u8))
                 .unwrap_or(p)
         } else {
