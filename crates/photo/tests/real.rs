@@ -10,7 +10,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use photo::{Code, Input, Outcome, Stage};
 
@@ -71,10 +70,6 @@ const RULES: &[Rule] = &[
 const TARGET_DETECTION: f64 = 0.98;
 const TARGET_FALSE_ALARM: f64 = 0.01;
 
-fn real_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/real")
-}
-
 /// One labelled photo: its file and, per rule column, `Some(defect)` or `None`
 /// when the labeller could not tell.
 struct Labelled {
@@ -83,7 +78,7 @@ struct Labelled {
 }
 
 fn read_labels() -> Vec<Labelled> {
-    let text = std::fs::read_to_string(real_dir().join("labels.csv")).expect("labels.csv");
+    let text = std::fs::read_to_string(common::real_dir().join("labels.csv")).expect("labels.csv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     lines
@@ -169,7 +164,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
     let mut no_face = Vec::new();
     let (mut accepted, mut defective_photos) = (Vec::new(), 0);
     for photo in &set {
-        let bytes = std::fs::read(real_dir().join("images").join(&photo.file))
+        let bytes = std::fs::read(common::real_dir().join("images").join(&photo.file))
             .unwrap_or_else(|e| panic!("{}: {e}", photo.file));
         let report = engine.check_input(
             &Input {

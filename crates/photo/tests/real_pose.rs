@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use photo::decode::{decode, Want};
 use photo::face::{analyse, Face};
 use photo::raster::Rgb;
@@ -27,10 +25,6 @@ const MAX_ROLL_MIRROR_P90: f32 = 1.3;
 const MAX_YAW_MIRROR_P90: f32 = 1.8;
 const MAX_TURN_RESPONSE_OFFSET: f32 = 0.2;
 
-fn real_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/real")
-}
-
 fn face_of(img: &Rgb) -> Option<Face> {
     analyse(common::models(), img).ok().and_then(|a| a.face)
 }
@@ -42,11 +36,11 @@ fn percentile(mut v: Vec<f32>, q: f32) -> f32 {
 
 #[test]
 fn roll_follows_a_known_turn_and_roll_and_yaw_flip_in_a_mirror() {
-    let text = std::fs::read_to_string(real_dir().join("labels.csv")).expect("labels.csv");
+    let text = std::fs::read_to_string(common::real_dir().join("labels.csv")).expect("labels.csv");
     let (mut turn_error, mut response) = (Vec::new(), Vec::new());
     let (mut roll_mirror, mut yaw_mirror) = (Vec::new(), Vec::new());
     for file in text.lines().skip(1).filter_map(|l| l.split(',').next()) {
-        let bytes = std::fs::read(real_dir().join("images").join(file)).expect("photo");
+        let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
         let want = Want {
             min_short_side: 640,
             max_pixels: 50_000_000,

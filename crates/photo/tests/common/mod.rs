@@ -16,6 +16,11 @@ pub fn photos_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos")
 }
 
+/// The hand-labelled real portraits (`labels.csv`, `images/`).
+pub fn real_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/real")
+}
+
 pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(photos_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -614,7 +619,6 @@ fn png(img: &Rgb) -> Vec<u8> {
     out
 }
 
-/// A half-size copy of the face pasted into the upper-right backdrop.
 /// A copy of `face` in `src`, 150 px square, pasted into `img` with its
 /// top-left corner at `(tx0, ty0)` (what falls beyond the picture is lost).
 fn paste_face(img: &Rgb, src: &Rgb, face: &Face, (tx0, ty0): (f32, f32)) -> Rgb {
