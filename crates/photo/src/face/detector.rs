@@ -2,7 +2,7 @@
 //! 896 anchors decoded into boxes with six keypoints, weighted non-maximum
 //! suppression. Follows MediaPipe's face_detection_short_range graph.
 
-use super::models::{run, sigmoid, ModelError, Models, Outside, Roi};
+use super::models::{sigmoid, ModelError, Models, Outside, Roi};
 use crate::raster::Rgb;
 
 const SIDE: usize = 128;
@@ -100,8 +100,9 @@ fn detect_roi(
     outside: Outside,
 ) -> Result<Vec<Detection>, ModelError> {
     let side = letterbox.side;
-    let input = letterbox.tensor(small, SIDE, (-1.0, 1.0), outside)?;
-    let out = run(&models.detector, input)?;
+    let out = models
+        .detector
+        .run(letterbox.pixels(small, SIDE, (-1.0, 1.0), outside))?;
     let (boxes, scores) = match out.as_slice() {
         [b, s, ..] => (b, s),
         _ => return Ok(Vec::new()),

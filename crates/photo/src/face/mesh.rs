@@ -3,7 +3,7 @@
 //! turned upright by the eye and mouth keypoints.
 
 use super::detector::Detection;
-use super::models::{run, sigmoid, ModelError, Models, Outside, Roi};
+use super::models::{sigmoid, ModelError, Models, Outside, Roi};
 use crate::raster::Rgb;
 
 pub const MESH_POINTS: usize = 468;
@@ -49,10 +49,9 @@ fn upright_angle(d: &Detection) -> f32 {
 
 pub fn landmarks(models: &Models, img: &Rgb, d: &Detection) -> Result<Landmarks, ModelError> {
     let roi = mesh_roi(d);
-    let out = run(
-        &models.mesh,
-        roi.tensor(img, MESH_SIDE, (0.0, 1.0), Outside::Black)?,
-    )?;
+    let out = models
+        .mesh
+        .run(roi.pixels(img, MESH_SIDE, (0.0, 1.0), Outside::Black))?;
     let (raw, flag) = match out.as_slice() {
         [raw, flag, ..] => (raw, flag),
         _ => return Err(ModelError::shape("face mesh")),

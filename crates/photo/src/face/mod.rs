@@ -6,6 +6,7 @@ pub mod detector;
 pub mod eyes;
 pub mod mesh;
 pub mod models;
+mod net;
 
 pub use detector::Detection;
 pub use eyes::Eye;

@@ -1,10 +1,12 @@
-//! The two bundled MediaPipe models (Apache-2.0; see `models/README.md` for
-//! their source and the script that converted them to ONNX), compiled once
-//! by tract into runnable plans, plus the helper that turns a rotated region
-//! of an image into a model's input tensor.
+//! The bundled MediaPipe models (Apache-2.0; see `models/README.md` for
+//! their source and the script that converted them to ONNX), loaded once:
+//! the face detector and mesh into this crate's own runtime (`super::net`),
+//! the selfie segmenter into a tract plan; plus the helper that turns a
+//! rotated region of an image into a model's input.
 
 use tract_onnx::prelude::*;
 
+use super::net::Net;
 use crate::raster::Rgb;
 
 type Plan = Arc<TypedRunnableModel>;
@@ -31,8 +33,8 @@ impl ModelError {
 /// share it (it is `Send + Sync`, and running it takes `&self`).
 #[derive(Clone)]
 pub struct Models {
-    pub(crate) detector: Plan,
-    pub(crate) mesh: Plan,
+    pub(crate) detector: Arc<Net>,
+    pub(crate) mesh: Arc<Net>,
     /// Person probability per pixel, for background replacement.
     pub(crate) segmenter: Plan,
 }
@@ -59,8 +61,8 @@ fn load(bytes: &[u8], shape: [usize; 4]) -> Result<Plan, ModelError> {
 impl Models {
     pub fn load() -> Result<Models, ModelError> {
         Ok(Models {
-            detector: load(DETECTOR, [1, 3, 128, 128])?,
-            mesh: load(MESH, [1, 3, 192, 192])?,
+            detector: Arc::new(Net::load(DETECTOR, [1, 3, 128, 128])?),
+            mesh: Arc::new(Net::load(MESH, [1, 3, 192, 192])?),
             // Converted by tf2onnx, which keeps TFLite's channels-last layout.
             segmenter: load(SEGMENTER, [1, 256, 256, 3])?,
         })
@@ -121,6 +123,12 @@ impl Roi {
         range: (f32, f32),
         outside: Outside,
     ) -> Result<Tensor, ModelError> {
+        let data = self.pixels(img, n, range, outside);
+        Tensor::from_shape(&[1, 3, n, n], &data).map_err(|e| ModelError(format!("{e:#}")))
+    }
+
+    /// The same region as flat NCHW values, for the face models' runtime.
+    pub fn pixels(&self, img: &Rgb, n: usize, range: (f32, f32), outside: Outside) -> Vec<f32> {
         let plane = n * n;
         let mut data = vec![0f32; 3 * plane];
         let scale = (range.1 - range.0) / 255.0;
@@ -147,7 +155,7 @@ impl Roi {
                 }
             }
         }
-        Tensor::from_shape(&[1, 3, n, n], &data).map_err(|e| ModelError(format!("{e:#}")))
+        data
     }
 }
 

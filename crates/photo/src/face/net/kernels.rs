@@ -1,0 +1,319 @@
+//! The arithmetic of the face models' layers, on one image in NCHW order
+//! (batch 1): convolution as a matrix product (1×1 directly, larger kernels
+//! through im2col) or per channel (depthwise), channel padding, 2×2 pooling.
+//! Shapes are checked when a network is loaded (`super::Net::load`), so these
+//! functions take them as given; slices are still indexed with bounds checks.
+
+use super::simd;
+
+/// A convolution's geometry. Pads are top, left, bottom, right (ONNX's
+/// `[y_begin, x_begin, y_end, x_end]`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Conv {
+    pub out_c: usize,
+    pub in_c: usize,
+    pub kernel: (usize, usize),
+    pub stride: (usize, usize),
+    pub pads: [usize; 4],
+    /// 1 (every output channel sees every input channel) or `in_c` (depthwise).
+    pub group: usize,
+    /// `[out_c, in_c / group, kh, kw]`, ONNX's order.
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Conv {
+    /// Output height and width for an input of `(h, w)`; `None` when the
+    /// kernel does not fit even once.
+    pub fn out_size(&self, (h, w): (usize, usize)) -> Option<(usize, usize)> {
+        let (kh, kw) = self.kernel;
+        let (sh, sw) = self.stride;
+        let ph = h + self.pads[0] + self.pads[2];
+        let pw = w + self.pads[1] + self.pads[3];
+        if ph < kh || pw < kw || sh == 0 || sw == 0 {
+            return None;
+        }
+        Some(((ph - kh) / sh + 1, (pw - kw) / sw + 1))
+    }
+
+    pub fn run(&self, x: &[f32], (h, w): (usize, usize)) -> Vec<f32> {
+        let Some((oh, ow)) = self.out_size((h, w)) else {
+            return Vec::new();
+        };
+        if self.group == 1 {
+            let pointwise = self.kernel == (1, 1) && self.stride == (1, 1) && self.pads == [0; 4];
+            if pointwise {
+                self.matmul(x, self.in_c, oh * ow)
+            } else {
+                let cols = self.im2col(x, (h, w), (oh, ow));
+                self.matmul(&cols, self.in_c * self.kernel.0 * self.kernel.1, oh * ow)
+            }
+        } else {
+            self.depthwise(x, (h, w), (oh, ow))
+        }
+    }
+
+    /// Weights `[out_c × k]` times `b` `[k × n]`, plus the bias per row.
+    fn matmul(&self, b: &[f32], k: usize, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; self.out_c * n];
+        for (row, &b) in out.chunks_exact_mut(n.max(1)).zip(&self.bias) {
+            row.fill(b);
+        }
+        simd::gemm(&mut out, &self.weights, b, (self.out_c, k, n));
+        out
+    }
+
+    /// The input laid out so that each output pixel's receptive field is a
+    /// column: rows are (channel, ky, kx), zero where the kernel hangs over
+    /// the padding. Read from the stride phases, every row is a run of
+    /// contiguous copies.
+    fn im2col(&self, x: &[f32], (h, w): (usize, usize), (oh, ow): (usize, usize)) -> Vec<f32> {
+        let taps = self.kernel.0 * self.kernel.1;
+        let mut split = Phases::new(self, (h, w));
+        let mut cols = vec![0.0f32; self.in_c * taps * oh * ow];
+        for (c, rows) in cols.chunks_exact_mut(taps * oh * ow).enumerate() {
+            split.fill(&x[c * h * w..(c + 1) * h * w]);
+            for (row, &off) in rows.chunks_exact_mut(oh * ow).zip(&split.offsets) {
+                for (oy, dst) in row.chunks_exact_mut(ow).enumerate() {
+                    let start = oy * split.row_step + off;
+                    dst.copy_from_slice(&split.data[start..start + ow]);
+                }
+            }
+        }
+        cols
+    }
+
+    /// One kernel per channel over its stride phases.
+    fn depthwise(&self, x: &[f32], (h, w): (usize, usize), (oh, ow): (usize, usize)) -> Vec<f32> {
+        let taps = self.kernel.0 * self.kernel.1;
+        let mut split = Phases::new(self, (h, w));
+        let mut out = vec![0.0f32; self.out_c * oh * ow];
+        for (c, plane_out) in out.chunks_exact_mut(oh * ow).enumerate() {
+            split.fill(&x[c * h * w..(c + 1) * h * w]);
+            plane_out.fill(self.bias[c]);
+            let taps = simd::Taps {
+                kernel: &self.weights[c * taps..(c + 1) * taps],
+                offsets: &split.offsets,
+                row_step: split.row_step,
+            };
+            simd::depthwise(plane_out, &split.data, &taps, ow);
+        }
+        out
+    }
+}
+
+/// One channel, zero-padded, with each padded row split into its `stride`
+/// phases (columns 0, s, 2s… then 1, s+1…): whatever the stride, the input
+/// under one tap across an output row is then contiguous.
+struct Phases {
+    data: Vec<f32>,
+    /// The input's width.
+    width: usize,
+    phase_len: usize,
+    stride: usize,
+    pads: (usize, usize),
+    /// Where each tap (ky, kx) reads, from the start of its output row's
+    /// first input row.
+    offsets: Vec<usize>,
+    /// Distance between the input rows of two successive output rows.
+    row_step: usize,
+}
+
+impl Phases {
+    fn new(conv: &Conv, (h, w): (usize, usize)) -> Phases {
+        let [pt, pl, pb, pr] = conv.pads;
+        let (sh, sw) = conv.stride;
+        let phase_len = (w + pl + pr).div_ceil(sw);
+        Phases {
+            data: vec![0.0; (h + pt + pb) * sw * phase_len],
+            width: w,
+            phase_len,
+            stride: sw,
+            pads: (pt, pl),
+            offsets: simd::Taps::offsets(conv.kernel, conv.stride, phase_len),
+            row_step: sh * sw * phase_len,
+        }
+    }
+
+    /// Copies one channel in; the padding stays zero from `new`.
+    fn fill(&mut self, plane: &[f32]) {
+        let (sw, (pt, pl), len) = (self.stride, self.pads, self.phase_len);
+        for (iy, row) in plane.chunks_exact(self.width.max(1)).enumerate() {
+            let base = (iy + pt) * sw * len;
+            if sw == 1 {
+                self.data[base + pl..base + pl + row.len()].copy_from_slice(row);
+                continue;
+            }
+            for phase in 0..sw {
+                // The first input column whose padded column is in this phase.
+                let ix0 = (phase + sw - pl % sw) % sw;
+                let start = base + phase * len + (ix0 + pl) / sw;
+                let dst = &mut self.data[start..base + (phase + 1) * len];
+                for (d, &v) in dst.iter_mut().zip(row.iter().skip(ix0).step_by(sw)) {
+                    *d = v;
+                }
+            }
+        }
+    }
+}
+
+/// Zero channels added before and after the existing ones (the models pad
+/// channels so that a residual branch can be added to a wider layer).
+pub(super) fn pad_channels(x: &[f32], before: usize, after: usize, plane: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; x.len() + (before + after) * plane];
+    out[before * plane..before * plane + x.len()].copy_from_slice(x);
+    out
+}
+
+/// Maximum over 2×2 windows with stride 2; an odd last row or column is
+/// kept alone when `ceil` (ONNX's `SAME_UPPER` padding), dropped otherwise.
+pub(super) fn max_pool_2x2(
+    x: &[f32],
+    c: usize,
+    (h, w): (usize, usize),
+    (oh, ow): (usize, usize),
+) -> Vec<f32> {
+    let mut out = vec![f32::NEG_INFINITY; c * oh * ow];
+    // `max` without `f32::max`'s NaN rule compiles to one vector instruction.
+    let max = |a: f32, b: f32| if a > b { a } else { b };
+    for (plane, dst) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
+        for (oy, out_row) in dst.chunks_exact_mut(ow).enumerate() {
+            let top = &plane[2 * oy * w..(2 * oy + 1) * w];
+            let below = plane.get((2 * oy + 1) * w..(2 * oy + 2) * w).unwrap_or(top);
+            let pairs = top.chunks_exact(2).zip(below.chunks_exact(2));
+            for (o, (a, b)) in out_row.iter_mut().zip(pairs) {
+                *o = max(max(a[0], a[1]), max(b[0], b[1]));
+            }
+            if w % 2 == 1 && ow > w / 2 {
+                out_row[ow - 1] = max(top[w - 1], below[w - 1]);
+            }
+        }
+    }
+    out
+}
+
+/// NCHW to NHWC.
+pub(super) fn to_channels_last(x: &[f32], c: usize, plane: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; x.len()];
+    for ch in 0..c {
+        for (i, &v) in x[ch * plane..(ch + 1) * plane].iter().enumerate() {
+            out[i * c + ch] = v;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition of a convolution, written as plainly as possible.
+    fn reference(conv: &Conv, x: &[f32], (h, w): (usize, usize)) -> Vec<f32> {
+        let (oh, ow) = conv.out_size((h, w)).expect("fits");
+        let (kh, kw) = conv.kernel;
+        let per_group = conv.in_c / conv.group;
+        let mut out = Vec::new();
+        for o in 0..conv.out_c {
+            let g = o / (conv.out_c / conv.group);
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut s = conv.bias[o];
+                    for i in 0..per_group {
+                        let c = g * per_group + i;
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = (oy * conv.stride.0 + ky) as i64 - conv.pads[0] as i64;
+                                let ix = (ox * conv.stride.1 + kx) as i64 - conv.pads[1] as i64;
+                                if iy < 0 || ix < 0 || iy >= h as i64 || ix >= w as i64 {
+                                    continue;
+                                }
+                                let wi = ((o * per_group + i) * kh + ky) * kw + kx;
+                                s += conv.weights[wi] * x[(c * h + iy as usize) * w + ix as usize];
+                            }
+                        }
+                    }
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    fn numbers(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    fn conv(out_c: usize, in_c: usize, k: usize, s: usize, pads: [usize; 4], group: usize) -> Conv {
+        Conv {
+            out_c,
+            in_c,
+            kernel: (k, k),
+            stride: (s, s),
+            pads,
+            group,
+            weights: numbers(out_c * in_c / group * k * k, 7),
+            bias: numbers(out_c, 11),
+        }
+    }
+
+    /// Every path (matrix product, im2col, depthwise at strides 1 and 2, the
+    /// models' asymmetric pads) against the definition, on odd sizes so that
+    /// the edge arithmetic is exercised.
+    #[test]
+    fn every_convolution_path_agrees_with_the_definition() {
+        let cases = [
+            conv(5, 4, 1, 1, [0; 4], 1),
+            conv(6, 3, 5, 2, [1, 1, 2, 2], 1),
+            conv(4, 3, 3, 2, [0, 0, 1, 1], 1),
+            conv(2, 3, 3, 3, [0; 4], 1),
+            conv(4, 4, 3, 1, [1, 1, 1, 1], 4),
+            conv(4, 4, 5, 1, [2, 2, 2, 2], 4),
+            conv(3, 3, 3, 2, [0, 0, 1, 1], 3),
+            conv(3, 3, 5, 2, [1, 1, 2, 2], 3),
+        ];
+        for (n, c) in cases.iter().enumerate() {
+            for size in [(9, 7), (8, 8), (3, 3)] {
+                let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
+                let (Some(_), got, want) =
+                    (c.out_size(size), c.run(&x, size), reference(c, &x, size))
+                else {
+                    continue;
+                };
+                assert_eq!(got.len(), want.len(), "case {n} at {size:?}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() < 1e-5, "case {n} at {size:?}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pooling_keeps_the_largest_of_each_window() {
+        let x: Vec<f32> = (0..15).map(|v| v as f32).collect();
+        // One channel of 3×5: rows 0..5, 5..10, 10..15.
+        assert_eq!(
+            max_pool_2x2(&x, 1, (3, 5), (2, 3)),
+            [6.0, 8.0, 9.0, 11.0, 13.0, 14.0]
+        );
+        assert_eq!(max_pool_2x2(&x, 1, (3, 5), (1, 2)), [6.0, 8.0]);
+    }
+
+    #[test]
+    fn channels_move_last() {
+        let x = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0];
+        assert_eq!(
+            to_channels_last(&x, 2, 3),
+            [1.0, 10.0, 2.0, 20.0, 3.0, 30.0]
+        );
+        assert_eq!(
+            pad_channels(&[1.0, 2.0], 1, 1, 2),
+            [0.0, 0.0, 1.0, 2.0, 0.0, 0.0]
+        );
+    }
+}

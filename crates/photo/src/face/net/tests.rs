@@ -1,0 +1,89 @@
+//! The runtime against tract on the bundled models: the same outputs, to
+//! within float rounding, for inputs across the models' ranges.
+
+use tract_onnx::prelude::*;
+
+use super::Net;
+
+static DETECTOR: &[u8] = include_bytes!("../../../models/face_detection_short_range.onnx");
+static MESH: &[u8] = include_bytes!("../../../models/face_landmark.onnx");
+
+fn tract_outputs(bytes: &[u8], shape: [usize; 4], input: &[f32]) -> Vec<Vec<f32>> {
+    let plan = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
+        .and_then(|m| m.into_optimized())
+        .and_then(|m| m.into_runnable())
+        .expect("tract loads the model");
+    let tensor = Tensor::from_shape(&shape, input).expect("tensor");
+    plan.run(tvec!(tensor.into()))
+        .expect("tract runs")
+        .iter()
+        .map(|t| {
+            t.try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>().map(<[f32]>::to_vec))
+                .expect("f32")
+        })
+        .collect()
+}
+
+/// A smooth picture with edges, in the model's input range: enough structure
+/// that every layer's activations are far from zero.
+fn picture(shape: [usize; 4], range: (f32, f32)) -> Vec<f32> {
+    let [_, c, h, w] = shape;
+    (0..c * h * w)
+        .map(|i| {
+            let (ch, y, x) = (i / (h * w), (i / w) % h, i % w);
+            let t = ((x as f32 * 0.11 + ch as f32).sin() * (y as f32 * 0.07).cos() + 1.0) / 2.0;
+            let t = if (x / 16 + y / 16) % 2 == 0 {
+                t
+            } else {
+                1.0 - t * 0.5
+            };
+            range.0 + t * (range.1 - range.0)
+        })
+        .collect()
+}
+
+fn assert_close(got: &[Vec<f32>], want: &[Vec<f32>], model: &str) {
+    assert_eq!(got.len(), want.len(), "{model}: number of outputs");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g.len(), w.len(), "{model}: output length");
+        let scale = w.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        let worst = g
+            .iter()
+            .zip(w)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst <= 1e-4 * scale,
+            "{model}: differs by {worst} (largest output {scale})"
+        );
+    }
+}
+
+#[test]
+fn the_detector_computes_what_tract_computes() {
+    let shape = [1, 3, 128, 128];
+    let input = picture(shape, (-1.0, 1.0));
+    let net = Net::load(DETECTOR, shape).expect("loads");
+    let got = net.run(input.clone()).expect("runs");
+    assert_close(&got, &tract_outputs(DETECTOR, shape, &input), "detector");
+}
+
+#[test]
+fn the_mesh_computes_what_tract_computes() {
+    let shape = [1, 3, 192, 192];
+    let input = picture(shape, (0.0, 1.0));
+    let net = Net::load(MESH, shape).expect("loads");
+    let got = net.run(input.clone()).expect("runs");
+    assert_close(&got, &tract_outputs(MESH, shape, &input), "mesh");
+}
+
+#[test]
+fn a_wrong_input_is_an_error_not_a_panic() {
+    let net = Net::load(DETECTOR, [1, 3, 128, 128]).expect("loads");
+    assert!(net.run(vec![0.0; 10]).is_err());
+    assert!(Net::load(DETECTOR, [1, 3, 2, 2]).is_err());
+    assert!(Net::load(b"not a model", [1, 3, 128, 128]).is_err());
+}
