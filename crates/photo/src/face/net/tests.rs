@@ -3,7 +3,7 @@
 
 use tract_onnx::prelude::*;
 
-use super::Net;
+use super::{Net, Op};
 
 static DETECTOR: &[u8] = include_bytes!("../../../models/face_detection_short_range.onnx");
 static MESH: &[u8] = include_bytes!("../../../models/face_landmark.onnx");
@@ -86,4 +86,24 @@ fn a_wrong_input_is_an_error_not_a_panic() {
     assert!(net.run(vec![0.0; 10]).is_err());
     assert!(Net::load(DETECTOR, [1, 3, 2, 2]).is_err());
     assert!(Net::load(b"not a model", [1, 3, 128, 128]).is_err());
+}
+
+/// Every addition and activation of both models is folded into the
+/// convolution before it (`fuse.rs`): none is left to run as its own pass.
+#[test]
+fn every_element_wise_layer_is_folded_into_a_convolution() {
+    for (bytes, shape) in [(DETECTOR, [1, 3, 128, 128]), (MESH, [1, 3, 192, 192])] {
+        let net = Net::load(bytes, shape).expect("loads");
+        let left: Vec<_> = net
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.op,
+                    Op::Add | Op::Relu | Op::Min(_) | Op::MulChannel(_) | Op::PRelu(_)
+                )
+            })
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }
