@@ -132,11 +132,16 @@ impl Net {
         }
         let mut steps = Vec::new();
         for node in &graph.node {
-            let values: Vec<usize> = node
-                .input
-                .iter()
-                .filter_map(|name| ids.get(name).copied())
-                .collect();
+            // Computed values in order; constants are read by `translate`, and
+            // a name that is neither refuses the model.
+            let mut values = Vec::new();
+            for name in node.input.iter().filter(|n| !n.is_empty()) {
+                match ids.get(name) {
+                    Some(&v) => values.push(v),
+                    None if consts.0.contains_key(name) => {}
+                    None => return Err(bad(name, "read before it is computed")),
+                }
+            }
             let in_shapes: Vec<&Vec<usize>> = values.iter().map(|&v| &shapes[v]).collect();
             let (op, shape) = translate(node, &in_shapes, &consts)?;
             let [out_name] = node.output.as_slice() else {

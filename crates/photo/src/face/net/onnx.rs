@@ -8,6 +8,11 @@ use std::collections::HashMap;
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
 
 use super::kernels::Conv;
+
+/// Far above what the face models use (5×5 kernels, 1,404 output channels),
+/// far below what would exhaust memory.
+const MAX_KERNEL: usize = 16;
+const MAX_CHANNELS: usize = 4096;
 use super::{bad, Op, Post};
 use crate::face::models::ModelError;
 
@@ -39,7 +44,8 @@ impl Consts {
                 .collect(),
             other => return Err(bad(&t.name, &format!("data type {other}"))),
         };
-        if values.len() != dims.iter().product::<usize>() {
+        let size = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if size != Some(values.len()) {
             return Err(bad(&t.name, "data does not fill its shape"));
         }
         Ok((dims, values))
@@ -146,6 +152,12 @@ fn conv(
     else {
         return Err(bad(name, "strides or pads of the wrong length"));
     };
+    // The models' kernels are at most 5 wide, with pads and strides no larger;
+    // bounds keep a damaged file from asking for an absurd buffer.
+    let small = |v: usize| v <= MAX_KERNEL;
+    if ![kh, kw].into_iter().chain(stride).chain(pads).all(small) || stride.contains(&0) {
+        return Err(bad(name, "kernel, stride or pads out of range"));
+    }
     let conv = Conv {
         out_c,
         in_c: c,
@@ -186,6 +198,9 @@ fn pad(
             if mode == b"constant" && value == 0.0 && *before >= 0.0 && *after >= 0.0 =>
         {
             let (b, a) = (*before as usize, *after as usize);
+            if c + b + a > MAX_CHANNELS {
+                return Err(bad(name, "too many channels"));
+            }
             Ok((Op::PadChannels(b, a), vec![n, c + b + a, h, w]))
         }
         _ => Err(bad(name, "only zero padding of channels is supported")),
@@ -240,14 +255,15 @@ fn reshape(
             _ => return Err(bad(name, "unsupported target shape")),
         }
     }
-    let known: usize = shape.iter().product();
+    let product = |s: &[usize]| s.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let known = product(&shape).ok_or_else(|| bad(name, "target shape too large"))?;
     if let Some(i) = infer {
         if known == 0 || total % known != 0 {
             return Err(bad(name, "shape does not divide"));
         }
         shape[i] = total / known;
     }
-    if shape.iter().product::<usize>() != total {
+    if product(&shape) != Some(total) {
         return Err(bad(name, "reshape changes the size"));
     }
     Ok((Op::Reshape, shape))

@@ -1,6 +1,7 @@
 //! The runtime against tract on the bundled models: the same outputs, to
 //! within float rounding, for inputs across the models' ranges.
 
+use proptest::prelude::*;
 use tract_onnx::prelude::*;
 
 use super::{Net, Op};
@@ -86,6 +87,13 @@ fn a_wrong_input_is_an_error_not_a_panic() {
     assert!(net.run(vec![0.0; 10]).is_err());
     assert!(Net::load(DETECTOR, [1, 3, 2, 2]).is_err());
     assert!(Net::load(b"not a model", [1, 3, 128, 128]).is_err());
+    // Every byte of a valid model after the first few hundred cut off.
+    for cut in [16, 300, DETECTOR.len() / 2, DETECTOR.len() - 1] {
+        assert!(
+            Net::load(&DETECTOR[..cut], [1, 3, 128, 128]).is_err(),
+            "cut at {cut}"
+        );
+    }
 }
 
 /// Every addition and activation of both models is folded into the
@@ -105,5 +113,24 @@ fn every_element_wise_layer_is_folded_into_a_convolution() {
             })
             .collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A damaged model file (bytes flipped anywhere) is refused at load or
+    /// runs; it never panics or asks for an absurd buffer.
+    #[test]
+    fn a_damaged_model_is_refused_or_runs(
+        flips in prop::collection::vec((0..DETECTOR.len(), 1u8..=255), 1..6)
+    ) {
+        let mut bytes = DETECTOR.to_vec();
+        for (at, mask) in flips {
+            bytes[at] ^= mask;
+        }
+        if let Ok(net) = Net::load(&bytes, [1, 3, 128, 128]) {
+            let _ = net.run(vec![0.5; 3 * 128 * 128]);
+        }
     }
 }
