@@ -293,6 +293,18 @@ mod tests {
         }
     }
 
+    /// No input channels: every output is its bias (and the one-column
+    /// product, a dot product of length 0, does not panic).
+    #[test]
+    fn an_empty_sum_leaves_the_bias() {
+        let mut c = conv(2, 1, 1, 1, [0; 4], 1);
+        c.in_c = 0;
+        c.weights.clear();
+        c.bias = vec![1.0, 2.0];
+        assert_eq!(c.run(&[], (1, 1)), [1.0, 2.0]);
+        assert_eq!(c.run(&[], (1, 2)), [1.0, 1.0, 2.0, 2.0]);
+    }
+
     #[test]
     fn pooling_keeps_the_largest_of_each_window() {
         let x: Vec<f32> = (0..15).map(|v| v as f32).collect();

@@ -139,6 +139,9 @@ fn conv(
     let dilations = ints(node, "dilations").unwrap_or(vec![1, 1]);
     let stride = ints(node, "strides").unwrap_or(vec![1, 1]);
     let pads = ints(node, "pads").unwrap_or(vec![0; 4]);
+    if out_c == 0 || c == 0 {
+        return Err(bad(name, "a convolution without channels"));
+    }
     let depthwise = group == c && out_c == c && per_group == 1;
     if !(group == 1 && per_group == c || depthwise)
         || auto_pad != b"NOTSET"

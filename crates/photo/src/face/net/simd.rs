@@ -37,7 +37,9 @@ fn gemm_body<const FMA: bool>(
     x: &[f32],
     (m, k, n): (usize, usize, usize),
 ) {
-    if out.len() < m * n || w.len() < m * k || x.len() < k * n {
+    // An empty sum leaves the bias; a short slice is a shape the loader
+    // should have refused, and is left alone rather than read past.
+    if k == 0 || out.len() < m * n || w.len() < m * k || x.len() < k * n {
         return;
     }
     if n == 1 {
@@ -112,8 +114,8 @@ fn tile<const R: usize, const C: usize, const FMA: bool>(
     }
 }
 
-/// A dot product in 16 lanes, so that it vectorises without reordering a
-/// single running sum.
+/// A dot product split over 16 lanes: it vectorises, where one running sum
+/// would not, and its order is fixed, so every run gives the same bits.
 #[inline(always)]
 fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; COLS];
