@@ -107,9 +107,14 @@ impl Roi {
     /// Image coordinates of a point given in the region's own frame, where
     /// (0,0) is the top-left corner and (n,n) the bottom-right of an n×n grid.
     pub fn to_image(&self, u: f32, v: f32, n: f32) -> (f32, f32) {
+        self.point_in_image(u, v, n, self.rotation.sin_cos())
+    }
+
+    /// `to_image` with the rotation's sine and cosine given: sampling a
+    /// region computes them once, not once per pixel (the same numbers).
+    fn point_in_image(&self, u: f32, v: f32, n: f32, (s, c): (f32, f32)) -> (f32, f32) {
         let lx = (u / n - 0.5) * self.side;
         let ly = (v / n - 0.5) * self.side;
-        let (s, c) = self.rotation.sin_cos();
         (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)
     }
 
@@ -142,9 +147,11 @@ impl Roi {
                 v
             }
         };
+        let turn = self.rotation.sin_cos();
         for v in 0..n {
             for u in 0..n {
-                let (mut x, mut y) = self.to_image(u as f32 + 0.5, v as f32 + 0.5, n as f32);
+                let (mut x, mut y) =
+                    self.point_in_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, turn);
                 if outside == Outside::Reflected {
                     (x, y) = (reflect(x, img.width), reflect(y, img.height));
                 }
