@@ -118,21 +118,9 @@ impl Roi {
         (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)
     }
 
-    /// An NCHW tensor of the region sampled on an n×n grid, values mapped to
-    /// `range`; outside the image counts as black, or with `Outside::Reflected`
-    /// as the image reflected in its nearest edge.
-    pub fn tensor(
-        &self,
-        img: &Rgb,
-        n: usize,
-        range: (f32, f32),
-        outside: Outside,
-    ) -> Result<Tensor, ModelError> {
-        let data = self.pixels(img, n, range, outside);
-        Tensor::from_shape(&[1, 3, n, n], &data).map_err(|e| ModelError(format!("{e:#}")))
-    }
-
-    /// The same region as flat NCHW values, for the face models' runtime.
+    /// The region sampled on an n×n grid as flat NCHW values (the face
+    /// models' input), mapped to `range`; outside the image counts as black,
+    /// or with `Outside::Reflected` as the image reflected in its nearest edge.
     pub fn pixels(&self, img: &Rgb, n: usize, range: (f32, f32), outside: Outside) -> Vec<f32> {
         let plane = n * n;
         let mut data = vec![0f32; 3 * plane];
@@ -189,9 +177,9 @@ mod tests {
         };
         let n = 16;
         let red = |outside| {
-            let t = roi.tensor(&img, n, (0.0, 1.0), outside).expect("tensor");
-            let v = t.to_plain_array_view::<f32>().expect("f32").to_owned();
-            (0..n).map(|u| v[[0, 0, n / 2, u]]).collect::<Vec<f32>>()
+            let v = roi.pixels(&img, n, (0.0, 1.0), outside);
+            // Channel 0 (red), the middle row.
+            v[n / 2 * n..(n / 2 + 1) * n].to_vec()
         };
         let reflected = red(Outside::Reflected);
         for u in 0..n {
