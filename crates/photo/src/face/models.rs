@@ -93,6 +93,9 @@ pub enum Outside {
     Reflected,
 }
 
+/// Points sampled together where a region lies inside the image.
+const LANES: usize = 8;
+
 /// A square region of an image, possibly rotated: centre and side in image
 /// pixels, rotation in radians (the angle of the region's x axis).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,18 +139,43 @@ impl Roi {
             }
         };
         let turn = self.rotation.sin_cos();
+        let at = |u: usize, v: usize| {
+            let (x, y) = self.point_in_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, turn);
+            match outside {
+                Outside::Reflected => (reflect(x, img.width), reflect(y, img.height)),
+                Outside::Black => (x, y),
+            }
+        };
         for v in 0..n {
-            for u in 0..n {
-                let (mut x, mut y) =
-                    self.point_in_image(u as f32 + 0.5, v as f32 + 0.5, n as f32, turn);
-                if outside == Outside::Reflected {
-                    (x, y) = (reflect(x, img.width), reflect(y, img.height));
-                }
-                let p = img.sample(x, y).unwrap_or([0.0; 3]);
+            let mut u = 0;
+            while u < n {
                 let i = v * n + u;
-                for c in 0..3 {
-                    data[c * plane + i] = range.0 + p[c] * scale;
+                if u + LANES <= n {
+                    let (mut xs, mut ys) = ([0.0; LANES], [0.0; LANES]);
+                    for l in 0..LANES {
+                        (xs[l], ys[l]) = at(u + l, v);
+                    }
+                    if let Some(p) = img.sample_lanes(&xs, &ys) {
+                        for (c, lanes) in p.iter().enumerate() {
+                            let dst = &mut data[c * plane + i..c * plane + i + LANES];
+                            for (d, &p) in dst.iter_mut().zip(lanes) {
+                                *d = range.0 + p * scale;
+                            }
+                        }
+                        u += LANES;
+                        continue;
+                    }
                 }
+                // Near an edge, and the row's last few: one at a time.
+                let end = (u + LANES).min(n);
+                for u in u..end {
+                    let (x, y) = at(u, v);
+                    let p = img.sample(x, y).unwrap_or([0.0; 3]);
+                    for c in 0..3 {
+                        data[c * plane + v * n + u] = range.0 + p[c] * scale;
+                    }
+                }
+                u = end;
             }
         }
         data
