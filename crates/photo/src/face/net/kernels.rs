@@ -20,6 +20,8 @@ pub(super) struct Conv {
     /// `[out_c, in_c / group, kh, kw]`, ONNX's order.
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
+    /// `weights` laid out for the matrix product (empty when depthwise).
+    pub packed: simd::Packed,
 }
 
 impl Conv {
@@ -59,7 +61,7 @@ impl Conv {
         for (row, &b) in out.chunks_exact_mut(n.max(1)).zip(&self.bias) {
             row.fill(b);
         }
-        simd::gemm(&mut out, &self.weights, b, (self.out_c, k, n));
+        simd::gemm(&mut out, &self.weights, &self.packed, b, (self.out_c, k, n));
         out
     }
 
@@ -250,6 +252,7 @@ mod tests {
     }
 
     fn conv(out_c: usize, in_c: usize, k: usize, s: usize, pads: [usize; 4], group: usize) -> Conv {
+        let weights = numbers(out_c * in_c / group * k * k, 7);
         Conv {
             out_c,
             in_c,
@@ -257,7 +260,8 @@ mod tests {
             stride: (s, s),
             pads,
             group,
-            weights: numbers(out_c * in_c / group * k * k, 7),
+            packed: simd::Packed::new(&weights, (out_c, in_c / group * k * k)),
+            weights,
             bias: numbers(out_c, 11),
         }
     }
@@ -278,7 +282,8 @@ mod tests {
             conv(3, 3, 5, 2, [1, 1, 2, 2], 3),
         ];
         for (n, c) in cases.iter().enumerate() {
-            for size in [(9, 7), (8, 8), (3, 3)] {
+            // (17, 19): more columns than one panel of the matrix product.
+            for size in [(9, 7), (8, 8), (3, 3), (17, 19)] {
                 let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
                 let (Some(_), got, want) =
                     (c.out_size(size), c.run(&x, size), reference(c, &x, size))

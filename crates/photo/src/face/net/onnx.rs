@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
 
 use super::kernels::Conv;
+use super::simd::Packed;
 
 /// Far above what the face models use (5×5 kernels, 1,404 output channels),
 /// far below what would exhaust memory.
@@ -168,6 +169,11 @@ fn conv(
         stride: (stride[0], stride[1]),
         pads,
         group,
+        packed: if group == 1 {
+            Packed::new(weights, (out_c, c * kh * kw))
+        } else {
+            Packed::default()
+        },
         weights: weights.clone(),
         bias,
     };

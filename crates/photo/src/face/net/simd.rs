@@ -6,40 +6,88 @@
 //! that choice is the crate's only `unsafe`.
 
 /// Accumulator block of the matrix product: rows of the weights × columns of
-/// the input, 4 × 16 floats (eight AVX registers).
+/// the input, 4 × 24 floats (twelve AVX registers, leaving room for the three
+/// input vectors and the broadcast weight).
 const ROWS: usize = 4;
-const COLS: usize = 16;
+const COLS: usize = 24;
+/// Width of the dot product's lanes and of the depthwise taps' widest block.
+const LANES: usize = 16;
+/// Columns of the input handled together: their rows (k × 1 KB for the
+/// widest layer) stay in the second-level cache while every row block of
+/// the weights passes over them, and each row is read as one run.
+const PANEL: usize = 256;
 
-/// `out[m × n] += w[m × k] · x[k × n]`, all row-major.
-pub(super) fn gemm(out: &mut [f32], w: &[f32], x: &[f32], dims: (usize, usize, usize)) {
+/// The weights of a convolution in the order the matrix product reads them:
+/// each block of `ROWS` output channels interleaved by input (`k × ROWS`
+/// floats per block), so that one step of the product reads `ROWS`
+/// consecutive weights. Rows beyond the last whole block are read from the
+/// plain weights.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct Packed(Vec<f32>);
+
+impl Packed {
+    /// `w` is `[m × k]`, row-major.
+    pub fn new(w: &[f32], (m, k): (usize, usize)) -> Packed {
+        let mut p = Vec::with_capacity(m / ROWS * ROWS * k);
+        for block in w.chunks_exact(ROWS * k.max(1)).take(m / ROWS) {
+            for kk in 0..k {
+                p.extend((0..ROWS).map(|r| block[r * k + kk]));
+            }
+        }
+        Packed(p)
+    }
+}
+
+/// `out[m × n] += w[m × k] · x[k × n]`, all row-major; `packed` is `w` as
+/// [`Packed::new`] lays it out.
+pub(super) fn gemm(
+    out: &mut [f32],
+    w: &[f32],
+    packed: &Packed,
+    x: &[f32],
+    dims: (usize, usize, usize),
+) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been seen to support AVX2 and FMA.
-        unsafe { gemm_avx2(out, w, x, dims) };
+        unsafe { gemm_avx2(out, w, packed, x, dims) };
         return;
     }
-    gemm_body::<false>(out, w, x, dims);
+    gemm_body::<false>(out, w, packed, x, dims);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn gemm_avx2(out: &mut [f32], w: &[f32], x: &[f32], dims: (usize, usize, usize)) {
-    gemm_body::<true>(out, w, x, dims);
+unsafe fn gemm_avx2(
+    out: &mut [f32],
+    w: &[f32],
+    packed: &Packed,
+    x: &[f32],
+    dims: (usize, usize, usize),
+) {
+    gemm_body::<true>(out, w, packed, x, dims);
 }
 
-/// Column blocks outside, row blocks inside: a block's 16 columns of `x`
-/// (k × 64 bytes) stay in the first-level cache while every row block of
-/// the weights passes over them.
+/// Panels of columns outside, row blocks inside. Every output element is
+/// still its bias plus the products in input order, so the blocking changes
+/// no bits.
 #[inline(always)]
 fn gemm_body<const FMA: bool>(
     out: &mut [f32],
     w: &[f32],
+    packed: &Packed,
     x: &[f32],
     (m, k, n): (usize, usize, usize),
 ) {
     // An empty sum leaves the bias; a short slice is a shape the loader
     // should have refused, and is left alone rather than read past.
-    if k == 0 || out.len() < m * n || w.len() < m * k || x.len() < k * n {
+    let blocks = m / ROWS;
+    if k == 0
+        || out.len() < m * n
+        || w.len() < m * k
+        || x.len() < k * n
+        || packed.0.len() < blocks * ROWS * k
+    {
         return;
     }
     if n == 1 {
@@ -48,48 +96,51 @@ fn gemm_body<const FMA: bool>(
         }
         return;
     }
-    let mut c0 = 0;
-    while c0 + COLS <= n {
-        columns::<COLS, FMA>(out, w, x, c0, (m, k, n));
-        c0 += COLS;
-    }
-    // The small maps' leftover columns (a 6×6 map has 36), narrower blocks.
-    if c0 + 8 <= n {
-        columns::<8, FMA>(out, w, x, c0, (m, k, n));
-        c0 += 8;
-    }
-    if c0 + 4 <= n {
-        columns::<4, FMA>(out, w, x, c0, (m, k, n));
-        c0 += 4;
-    }
-    for c in c0..n {
-        columns::<1, FMA>(out, w, x, c, (m, k, n));
+    for p0 in (0..n).step_by(PANEL) {
+        let p1 = (p0 + PANEL).min(n);
+        for (b, weights) in packed.0.chunks_exact(ROWS * k).enumerate() {
+            columns::<ROWS, FMA>(out, weights, x, (b * ROWS, p0, p1), (k, n));
+        }
+        for r in blocks * ROWS..m {
+            columns::<1, FMA>(out, &w[r * k..(r + 1) * k], x, (r, p0, p1), (k, n));
+        }
     }
 }
 
-/// Every row of the output over `C` columns from `c0`.
+/// `R` rows of the output from `r0`, over columns `c0..c1`; `weights` holds
+/// their `k × R` weights interleaved by input.
 #[inline(always)]
-fn columns<const C: usize, const FMA: bool>(
+fn columns<const R: usize, const FMA: bool>(
     out: &mut [f32],
-    w: &[f32],
+    weights: &[f32],
     x: &[f32],
-    c0: usize,
-    (m, k, n): (usize, usize, usize),
+    (r0, c0, c1): (usize, usize, usize),
+    (k, n): (usize, usize),
 ) {
-    let mut r0 = 0;
-    while r0 + ROWS <= m {
-        tile::<ROWS, C, FMA>(out, w, x, (r0, c0), (k, n));
-        r0 += ROWS;
+    let mut c = c0;
+    while c + COLS <= c1 {
+        tile::<R, COLS, FMA>(out, weights, x, (r0, c), (k, n));
+        c += COLS;
     }
-    for r in r0..m {
-        tile::<1, C, FMA>(out, w, x, (r, c0), (k, n));
+    // The panel's and the small maps' leftover columns (a 6×6 map has 36),
+    // narrower blocks.
+    if c + 16 <= c1 {
+        tile::<R, 16, FMA>(out, weights, x, (r0, c), (k, n));
+        c += 16;
+    }
+    if c + 8 <= c1 {
+        tile::<R, 8, FMA>(out, weights, x, (r0, c), (k, n));
+        c += 8;
+    }
+    for c in c..c1 {
+        tile::<R, 1, FMA>(out, weights, x, (r0, c), (k, n));
     }
 }
 
 #[inline(always)]
 fn tile<const R: usize, const C: usize, const FMA: bool>(
     out: &mut [f32],
-    w: &[f32],
+    weights: &[f32],
     x: &[f32],
     (r0, c0): (usize, usize),
     (k, n): (usize, usize),
@@ -98,12 +149,15 @@ fn tile<const R: usize, const C: usize, const FMA: bool>(
     for (r, a) in acc.iter_mut().enumerate() {
         a.copy_from_slice(&out[(r0 + r) * n + c0..(r0 + r) * n + c0 + C]);
     }
-    for kk in 0..k {
-        let Ok(xv) = <&[f32; C]>::try_from(&x[kk * n + c0..kk * n + c0 + C]) else {
+    // Row `kk` of `x` from column `c0`; the last is shorter, never below `C`.
+    for (row, wv) in x[c0..].chunks(n).zip(weights.chunks_exact(R)).take(k) {
+        let (Some(Ok(xv)), Ok(wv)) = (
+            row.get(..C).map(<&[f32; C]>::try_from),
+            <&[f32; R]>::try_from(wv),
+        ) else {
             return;
         };
-        for (r, a) in acc.iter_mut().enumerate() {
-            let wv = w[(r0 + r) * k + kk];
+        for (a, &wv) in acc.iter_mut().zip(wv) {
             for (a, &xv) in a.iter_mut().zip(xv) {
                 *a = madd::<FMA>(wv, xv, *a);
             }
@@ -118,8 +172,8 @@ fn tile<const R: usize, const C: usize, const FMA: bool>(
 /// would not, and its order is fixed, so every run gives the same bits.
 #[inline(always)]
 fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; COLS];
-    let (ca, cb) = (a.chunks_exact(COLS), b.chunks_exact(COLS));
+    let mut lanes = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for ((l, &x), &y) in lanes.iter_mut().zip(x).zip(y) {
@@ -184,9 +238,9 @@ fn depthwise_body<const FMA: bool>(out: &mut [f32], phases: &[f32], taps: &Taps,
     }
     for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
         let mut ox = 0;
-        while ox + COLS <= ow {
-            taps_at::<COLS, FMA>(row, phases, taps, (oy, ox));
-            ox += COLS;
+        while ox + LANES <= ow {
+            taps_at::<LANES, FMA>(row, phases, taps, (oy, ox));
+            ox += LANES;
         }
         if ox + 8 <= ow {
             taps_at::<8, FMA>(row, phases, taps, (oy, ox));
