@@ -72,7 +72,7 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     let cheek_l = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
     let cheek_r = patch(img, point(face, CHEEKS.1), face.face_width * 0.07, step);
     let oval = oval_pixels(img, face, step);
-    let oval_lab: Vec<Lab> = oval.iter().map(|p| lab(*p)).collect();
+    let oval_lab = crate::colour::lab_all(&oval);
     let core_l = median(oval_lab.iter().map(|c| c.l).collect()).unwrap_or(0.0);
 
     out.push(

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use super::border::{bands, Bands};
-use crate::colour::{delta_e76, lab, Lab};
+use crate::colour::{delta_e76, Lab};
 use crate::face::Face;
 use crate::raster::Rgb;
 
@@ -186,11 +186,12 @@ pub fn segment(img: &Rgb, head: &Head) -> Segmentation {
     let factor = (img.width / 120).max(1);
     let small = img.reduce(factor);
     let (w, h) = (small.width, small.height);
-    let lab: Vec<Lab> = small
+    let pixels: Vec<[u8; 3]> = small
         .data
         .chunks_exact(3)
-        .map(|p| lab([p[0], p[1], p[2]]))
+        .map(|p| [p[0], p[1], p[2]])
         .collect();
+    let lab = crate::colour::lab_all(&pixels);
     let found = bands(img);
     // The picture inside any band, in reduced pixels; a reduced pixel that
     // straddles a band's edge blends the two and counts as band.
@@ -441,7 +442,7 @@ mod tests {
         assert_eq!(s.label(0, 0), Label::Background);
         assert_eq!(s.label(10, 130), Label::Other);
         let bg = s.background_mean().unwrap();
-        assert!((bg.l - lab([240, 240, 240]).l).abs() < 0.5);
+        assert!((bg.l - crate::colour::lab([240, 240, 240]).l).abs() < 0.5);
     }
 
     /// A head (disc) with shoulders below it on a wall with a little noise;
