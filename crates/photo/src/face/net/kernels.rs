@@ -57,10 +57,7 @@ impl Conv {
 
     /// Weights `[out_c × k]` times `b` `[k × n]`, plus the bias per row.
     fn matmul(&self, b: &[f32], k: usize, n: usize) -> Vec<f32> {
-        let mut out = vec![0.0f32; self.out_c * n];
-        for (row, &b) in out.chunks_exact_mut(n.max(1)).zip(&self.bias) {
-            row.fill(b);
-        }
+        let mut out = biases(&self.bias, n);
         simd::gemm(&mut out, &self.weights, &self.packed, b, (self.out_c, k, n));
         out
     }
@@ -72,13 +69,14 @@ impl Conv {
     fn im2col(&self, x: &[f32], (h, w): (usize, usize), (oh, ow): (usize, usize)) -> Vec<f32> {
         let taps = self.kernel.0 * self.kernel.1;
         let mut split = Phases::new(self, (h, w));
-        let mut cols = vec![0.0f32; self.in_c * taps * oh * ow];
-        for (c, rows) in cols.chunks_exact_mut(taps * oh * ow).enumerate() {
+        // Written in order, every element once: no zeroing first.
+        let mut cols = Vec::with_capacity(self.in_c * taps * oh * ow);
+        for c in 0..self.in_c {
             split.fill(&x[c * h * w..(c + 1) * h * w]);
-            for (row, &off) in rows.chunks_exact_mut(oh * ow).zip(&split.offsets) {
-                for (oy, dst) in row.chunks_exact_mut(ow).enumerate() {
+            for &off in &split.offsets {
+                for oy in 0..oh {
                     let start = oy * split.row_step + off;
-                    dst.copy_from_slice(&split.data[start..start + ow]);
+                    cols.extend_from_slice(&split.data[start..start + ow]);
                 }
             }
         }
@@ -89,10 +87,9 @@ impl Conv {
     fn depthwise(&self, x: &[f32], (h, w): (usize, usize), (oh, ow): (usize, usize)) -> Vec<f32> {
         let taps = self.kernel.0 * self.kernel.1;
         let mut split = Phases::new(self, (h, w));
-        let mut out = vec![0.0f32; self.out_c * oh * ow];
+        let mut out = biases(&self.bias, oh * ow);
         for (c, plane_out) in out.chunks_exact_mut(oh * ow).enumerate() {
             split.fill(&x[c * h * w..(c + 1) * h * w]);
-            plane_out.fill(self.bias[c]);
             let taps = simd::Taps {
                 kernel: &self.weights[c * taps..(c + 1) * taps],
                 offsets: &split.offsets,
@@ -102,6 +99,16 @@ impl Conv {
         }
         out
     }
+}
+
+/// Each channel's bias repeated over its plane: the sums start from it, and
+/// the buffer is written once instead of zeroed and then filled.
+fn biases(bias: &[f32], plane: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(bias.len() * plane);
+    for &b in bias {
+        out.resize(out.len() + plane, b);
+    }
+    out
 }
 
 /// One channel, zero-padded, with each padded row split into its `stride`
