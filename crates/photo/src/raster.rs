@@ -77,20 +77,14 @@ impl Rgb {
         let (x0, y0) = (floor(fx), floor(fy));
         let (ax, ay) = (fx - x0, fy - y0);
         let (x0, y0) = (x0 as i64, y0 as i64);
-        let (p00, p10, p01, p11) = match self.square_at(x0, y0) {
+        let taps = match self.square_at(x0, y0) {
             Some(taps) => taps,
             None => {
                 let p = |dx: i64, dy: i64| self.at_clamped(x0 + dx, y0 + dy);
                 (p(0, 0), p(1, 0), p(0, 1), p(1, 1))
             }
         };
-        let mut out = [0.0; 3];
-        for c in 0..3 {
-            let top = f32::from(p00[c]) * (1.0 - ax) + f32::from(p10[c]) * ax;
-            let bottom = f32::from(p01[c]) * (1.0 - ax) + f32::from(p11[c]) * ax;
-            out[c] = top * (1.0 - ay) + bottom * ay;
-        }
-        Some(out)
+        Some(blend(taps, (ax, ay)))
     }
 
     /// `sample` at `L` points at once, when every point's 2×2 pixels lie
@@ -143,8 +137,7 @@ impl Rgb {
     /// slices of the rows instead of four clamped lookups, which is what
     /// made sampling a model's input cost tens of nanoseconds a pixel.
     #[inline]
-    #[allow(clippy::type_complexity)]
-    fn square_at(&self, x: i64, y: i64) -> Option<([u8; 3], [u8; 3], [u8; 3], [u8; 3])> {
+    fn square_at(&self, x: i64, y: i64) -> Option<Square> {
         let (w, h) = (i64::from(self.width), i64::from(self.height));
         if x < 0 || y < 0 || x + 1 >= w || y + 1 >= h {
             return None;
@@ -361,6 +354,22 @@ impl Taps {
     }
 }
 
+/// The bilinear blend of four pixels (top-left, top-right, bottom-left,
+/// bottom-right) at fractions `(ax, ay)` of the way across and down.
+#[inline]
+fn blend((p00, p10, p01, p11): Square, (ax, ay): (f32, f32)) -> [f32; 3] {
+    let mut out = [0.0; 3];
+    for c in 0..3 {
+        let top = f32::from(p00[c]) * (1.0 - ax) + f32::from(p10[c]) * ax;
+        let bottom = f32::from(p01[c]) * (1.0 - ax) + f32::from(p11[c]) * ax;
+        out[c] = top * (1.0 - ay) + bottom * ay;
+    }
+    out
+}
+
+/// Four pixels: top-left, top-right, bottom-left, bottom-right.
+type Square = ([u8; 3], [u8; 3], [u8; 3], [u8; 3]);
+
 /// A block's mean, `(sum + n / 2) / n`, by one multiplication: hardware
 /// division was most of `reduce`'s time. With `m = ⌈2⁴⁰ / n⌉` the error
 /// `m·n − 2⁴⁰` is below `n`, so for a numerator below 2²⁴ the product adds
@@ -473,14 +482,7 @@ mod tests {
         let (x0, y0) = (fx.floor(), fy.floor());
         let (ax, ay) = (fx - x0, fy - y0);
         let p = |dx: i64, dy: i64| img.at_clamped(x0 as i64 + dx, y0 as i64 + dy);
-        let (p00, p10, p01, p11) = (p(0, 0), p(1, 0), p(0, 1), p(1, 1));
-        let mut out = [0.0; 3];
-        for c in 0..3 {
-            let top = f32::from(p00[c]) * (1.0 - ax) + f32::from(p10[c]) * ax;
-            let bottom = f32::from(p01[c]) * (1.0 - ax) + f32::from(p11[c]) * ax;
-            out[c] = top * (1.0 - ay) + bottom * ay;
-        }
-        Some(out)
+        Some(blend((p(0, 0), p(1, 0), p(0, 1), p(1, 1)), (ax, ay)))
     }
 
     proptest::proptest! {
