@@ -102,8 +102,9 @@ impl Rgb {
         let mut taps = [[[0.0f32; L]; 3]; 4];
         for l in 0..L {
             let (fx, fy) = (xs[l] - 0.5, ys[l] - 0.5);
-            // At or above 0, `sample`'s floor is the integer part.
-            if !(fx >= 0.0 && fy >= 0.0) {
+            // Inside [0, size), `sample`'s floor is the integer part, and the
+            // conversion cannot saturate (a NaN fails every comparison).
+            if !(fx >= 0.0 && fy >= 0.0 && fx < w as f32 && fy < h as f32) {
                 return None;
             }
             let (x0, y0) = (fx as usize, fy as usize);
@@ -483,6 +484,28 @@ mod tests {
         let (ax, ay) = (fx - x0, fy - y0);
         let p = |dx: i64, dy: i64| img.at_clamped(x0 as i64 + dx, y0 as i64 + dy);
         Some(blend((p(0, 0), p(1, 0), p(0, 1), p(1, 1)), (ax, ay)))
+    }
+
+    /// Points no region should produce (from a damaged model's output, say)
+    /// are outside, not a panic.
+    #[test]
+    fn sampling_far_outside_or_at_no_number_is_none() {
+        let img = Rgb::from_fn(4, 4, |x, y| [x as u8, y as u8, 0]);
+        for v in [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e30,
+            -1e30,
+            f32::MAX,
+        ] {
+            assert_eq!(img.sample(v, 2.0), None, "{v}");
+            assert_eq!(img.sample(2.0, v), None, "{v}");
+            let mut xs = [2.0f32; 8];
+            xs[3] = v;
+            assert_eq!(img.sample_lanes(&xs, &[2.0; 8]), None, "{v}");
+            assert_eq!(img.sample_lanes(&[2.0; 8], &xs), None, "{v}");
+        }
     }
 
     proptest::proptest! {
