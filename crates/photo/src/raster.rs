@@ -172,7 +172,18 @@ impl Rgb {
             }
             let ny = (y_end - by * f) as u32;
             let whole = BlockMean::new(ny * factor);
-            for bx in 0..w as usize {
+            let out_row = &mut out.data[by * w as usize * 3..(by + 1) * w as usize * 3];
+            // Whole blocks with the factor known to the compiler (the detector
+            // reduces by 3, the segmentation by 6 on a 12 MP capture).
+            let done = match f {
+                2 => whole_blocks::<2>(&rows, out_row, whole),
+                3 => whole_blocks::<3>(&rows, out_row, whole),
+                4 => whole_blocks::<4>(&rows, out_row, whole),
+                6 => whole_blocks::<6>(&rows, out_row, whole),
+                8 => whole_blocks::<8>(&rows, out_row, whole),
+                _ => 0,
+            };
+            for bx in done..w as usize {
                 let x_end = ((bx + 1) * f).min(src_w);
                 let n = ny * (x_end - bx * f) as u32;
                 let mean = if n == whole.n {
@@ -355,6 +366,25 @@ impl Taps {
     }
 }
 
+/// The first blocks of a band's column sums, each `F` pixels wide, into
+/// `out_row`; returns how many were done (the last, partial block is not).
+fn whole_blocks<const F: usize>(rows: &[u32], out_row: &mut [u8], mean: BlockMean) -> usize {
+    let mut done = 0;
+    for (dst, block) in out_row.chunks_exact_mut(3).zip(rows.chunks_exact(3 * F)) {
+        let mut acc = [0u32; 3];
+        for px in block.chunks_exact(3) {
+            acc[0] += px[0];
+            acc[1] += px[1];
+            acc[2] += px[2];
+        }
+        for (d, a) in dst.iter_mut().zip(acc) {
+            *d = mean.of(a);
+        }
+        done += 1;
+    }
+    done
+}
+
 /// The bilinear blend of four pixels (top-left, top-right, bottom-left,
 /// bottom-right) at fractions `(ax, ay)` of the way across and down.
 #[inline]
@@ -463,6 +493,43 @@ mod tests {
         assert!(r.data.chunks(3).all(|p| p == [200, 100, 50]));
         let img = gradient(16, 12);
         assert_eq!(img.resample((0.0, 0.0, 16.0, 12.0), 16, 12), img);
+    }
+
+    /// Every factor (those with whole blocks unrolled and the others), sizes
+    /// with and without a partial last block, against the rounded mean
+    /// computed plainly.
+    #[test]
+    fn reduce_matches_the_rounded_mean_of_each_block() {
+        for f in 2..=9u32 {
+            for (w, h) in [(1, 1), (7, 5), (16, 9), (19, 23), (24, 24)] {
+                let img = Rgb::from_fn(w, h, |x, y| {
+                    [
+                        (x * 37 + y * 11) as u8,
+                        (x * y * 5 + 3) as u8,
+                        (255 - (x + y) * 9 % 256) as u8,
+                    ]
+                });
+                let r = img.reduce(f);
+                assert_eq!((r.width, r.height), (w.div_ceil(f), h.div_ceil(f)));
+                for (by, bx) in (0..r.height).flat_map(|y| (0..r.width).map(move |x| (y, x))) {
+                    let (xs, ys) = (bx * f..((bx + 1) * f).min(w), by * f..((by + 1) * f).min(h));
+                    let n = xs.len() as u32 * ys.len() as u32;
+                    let want: [u8; 3] = std::array::from_fn(|c| {
+                        let sum: u32 = ys
+                            .clone()
+                            .flat_map(|y| xs.clone().map(move |x| (x, y)))
+                            .map(|(x, y)| u32::from(img.at(x, y)[c]))
+                            .sum();
+                        ((sum + n / 2) / n) as u8
+                    });
+                    assert_eq!(
+                        r.at(bx, by),
+                        want,
+                        "factor {f}, {w}×{h}, block ({bx}, {by})"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
