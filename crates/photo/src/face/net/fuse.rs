@@ -73,7 +73,7 @@ fn prelu(steps: &mut [Option<Step>], values: usize, outputs: &[usize]) {
             }
             let (ir, r) = step(steps, &producer, relu)?;
             let (is, s) = step(steps, &producer, scaled)?;
-            let (Op::Relu, Op::MulChannel(alpha)) = (&r.op, &s.op) else {
+            let (Op::Act(Act::Relu), Op::MulChannel(alpha)) = (&r.op, &s.op) else {
                 return None;
             };
             let (x, negative) = (*r.inputs.first()?, *s.inputs.first()?);
@@ -86,7 +86,7 @@ fn prelu(steps: &mut [Option<Step>], values: usize, outputs: &[usize]) {
                 steps[f] = None;
             }
             steps[i] = Some(Step {
-                op: Op::PRelu(alpha),
+                op: Op::Act(Act::PRelu(alpha)),
                 inputs: vec![x],
                 output,
             });
@@ -134,17 +134,14 @@ fn into_convolutions(steps: &mut [Option<Step>], values: usize, outputs: &[usize
             }
         }
         if let Some(j) = only_reader(out) {
-            let act = match &steps[j] {
-                Some(Step { op: Op::Relu, .. }) => Some(Act::Relu),
-                Some(Step {
-                    op: Op::PRelu(alpha),
-                    ..
-                }) => Some(Act::PRelu(alpha.clone())),
-                _ => None,
-            };
-            if let (Some(act), Some(s)) = (act, &steps[j]) {
-                next.act = act;
-                (out, at) = (s.output, j);
+            if let Some(Step {
+                op: Op::Act(act),
+                output,
+                ..
+            }) = &steps[j]
+            {
+                next.act = act.clone();
+                (out, at) = (*output, j);
                 folded.push(j);
             }
         }

@@ -32,9 +32,8 @@ struct Step {
 enum Op {
     /// With what `fuse` folded into it.
     Conv(Conv, Post),
-    Relu,
-    /// `x` where positive, `x × α[channel]` elsewhere.
-    PRelu(Vec<f32>),
+    /// An activation on its own, where no convolution could take it.
+    Act(Act),
     Add,
     /// `min(x, c)`.
     Min(f32),
@@ -60,11 +59,12 @@ struct Post {
     act: Act,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 enum Act {
     #[default]
     None,
     Relu,
+    /// `x` where positive, `x × α[channel]` elsewhere.
     PRelu(Vec<f32>),
 }
 
@@ -73,16 +73,14 @@ impl Act {
         match self {
             Act::None => {}
             Act::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Act::PRelu(alpha) => prelu(x, alpha, plane),
-        }
-    }
-}
-
-fn prelu(x: &mut [f32], alpha: &[f32], plane: usize) {
-    for (chunk, &a) in x.chunks_mut(plane.max(1)).zip(alpha.iter().cycle()) {
-        for v in chunk {
-            // What `Relu(v) + Min(v, 0) × α` computes: one of the terms is 0.
-            *v = if *v < 0.0 { *v * a } else { *v };
+            Act::PRelu(alpha) => {
+                for (chunk, &a) in x.chunks_mut(plane.max(1)).zip(alpha.iter().cycle()) {
+                    for v in chunk {
+                        // What `Relu(v) + Min(v, 0) × α` computes: one of the terms is 0.
+                        *v = if *v < 0.0 { *v * a } else { *v };
+                    }
+                }
+            }
         }
     }
 }
@@ -233,10 +231,9 @@ impl Net {
                 post.act.apply(&mut out, o[2] * o[3]);
                 out
             }
-            Op::Relu => map(self.take(i, step, 0, values)?, |v| v.max(0.0)),
-            Op::PRelu(alpha) => {
+            Op::Act(act) => {
                 let mut x = self.take(i, step, 0, values)?;
-                prelu(&mut x, alpha, shape(0)[2] * shape(0)[3]);
+                act.apply(&mut x, shape(0)[2] * shape(0)[3]);
                 x
             }
             Op::Min(c) => map(self.take(i, step, 0, values)?, |v| v.min(*c)),

@@ -14,7 +14,7 @@ use super::simd::Packed;
 /// far below what would exhaust memory.
 const MAX_KERNEL: usize = 16;
 const MAX_CHANNELS: usize = 4096;
-use super::{bad, Op, Post};
+use super::{bad, Act, Op, Post};
 use crate::face::models::ModelError;
 
 /// Constants of the graph: float weights and integer shapes.
@@ -81,7 +81,7 @@ pub(super) fn translate(
     };
     match node.op_type.as_str() {
         "Conv" => conv(node, nchw(0)?, consts),
-        "Relu" => Ok((Op::Relu, nchw(0)?.to_vec())),
+        "Relu" => Ok((Op::Act(Act::Relu), nchw(0)?.to_vec())),
         "Add" => {
             let (a, b) = (nchw(0)?, nchw(1)?);
             if a != b {

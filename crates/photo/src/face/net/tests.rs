@@ -105,12 +105,7 @@ fn every_element_wise_layer_is_folded_into_a_convolution() {
         let left: Vec<_> = net
             .steps
             .iter()
-            .filter(|s| {
-                matches!(
-                    s.op,
-                    Op::Add | Op::Relu | Op::Min(_) | Op::MulChannel(_) | Op::PRelu(_)
-                )
-            })
+            .filter(|s| matches!(s.op, Op::Add | Op::Act(_) | Op::Min(_) | Op::MulChannel(_)))
             .collect();
         assert!(left.is_empty(), "{left:?}");
     }
