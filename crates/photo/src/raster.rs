@@ -191,16 +191,8 @@ impl Rgb {
                 } else {
                     BlockMean::new(n)
                 };
-                let mut acc = [0u32; 3];
-                for px in rows[bx * f * 3..x_end * 3].chunks_exact(3) {
-                    acc[0] += px[0];
-                    acc[1] += px[1];
-                    acc[2] += px[2];
-                }
-                let o = (by * w as usize + bx) * 3;
-                for (dst, a) in out.data[o..o + 3].iter_mut().zip(acc) {
-                    *dst = mean.of(a);
-                }
+                let dst = &mut out_row[bx * 3..bx * 3 + 3];
+                block_mean(&rows[bx * f * 3..x_end * 3], mean, dst);
             }
         }
         out
@@ -371,18 +363,24 @@ impl Taps {
 fn whole_blocks<const F: usize>(rows: &[u32], out_row: &mut [u8], mean: BlockMean) -> usize {
     let mut done = 0;
     for (dst, block) in out_row.chunks_exact_mut(3).zip(rows.chunks_exact(3 * F)) {
-        let mut acc = [0u32; 3];
-        for px in block.chunks_exact(3) {
-            acc[0] += px[0];
-            acc[1] += px[1];
-            acc[2] += px[2];
-        }
-        for (d, a) in dst.iter_mut().zip(acc) {
-            *d = mean.of(a);
-        }
+        block_mean(block, mean, dst);
         done += 1;
     }
     done
+}
+
+/// One output pixel, `dst`: the mean of a block's column sums (RGB triples).
+#[inline(always)]
+fn block_mean(block: &[u32], mean: BlockMean, dst: &mut [u8]) {
+    let mut acc = [0u32; 3];
+    for px in block.chunks_exact(3) {
+        acc[0] += px[0];
+        acc[1] += px[1];
+        acc[2] += px[2];
+    }
+    for (d, a) in dst.iter_mut().zip(acc) {
+        *d = mean.of(a);
+    }
 }
 
 /// The bilinear blend of four pixels (top-left, top-right, bottom-left,
