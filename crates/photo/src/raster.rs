@@ -66,6 +66,11 @@ impl Rgb {
     /// Bilinear sample at continuous coordinates (pixel centres at +0.5);
     /// `None` outside the image.
     pub fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
+        // Inside, its taps are read as two row slices; four clamped lookups
+        // are what made sampling a model's input cost tens of nanoseconds.
+        if let Some([r, g, b]) = self.sample_lanes(&[x], &[y]) {
+            return Some([r[0], g[0], b[0]]);
+        }
         let (fx, fy) = (x - 0.5, y - 0.5);
         if !(fx > -1.0 && fy > -1.0 && fx < self.width as f32 && fy < self.height as f32) {
             return None;
@@ -77,20 +82,15 @@ impl Rgb {
         let (x0, y0) = (floor(fx), floor(fy));
         let (ax, ay) = (fx - x0, fy - y0);
         let (x0, y0) = (x0 as i64, y0 as i64);
-        let taps = match self.square_at(x0, y0) {
-            Some(taps) => taps,
-            None => {
-                let p = |dx: i64, dy: i64| self.at_clamped(x0 + dx, y0 + dy);
-                (p(0, 0), p(1, 0), p(0, 1), p(1, 1))
-            }
-        };
-        Some(blend(taps, (ax, ay)))
+        let p = |dx: i64, dy: i64| self.at_clamped(x0 + dx, y0 + dy);
+        Some(blend((p(0, 0), p(1, 0), p(0, 1), p(1, 1)), (ax, ay)))
     }
 
     /// `sample` at `L` points at once, when every point's 2×2 pixels lie
     /// inside the image (`None` otherwise: the caller samples one by one).
     /// The channels come out as lanes, so that the arithmetic runs as vector
-    /// operations; each lane computes exactly what `sample` computes.
+    /// operations; each lane computes what the clamped lookups and `blend`
+    /// would, to the bit.
     pub fn sample_lanes<const L: usize>(
         &self,
         xs: &[f32; L],
@@ -132,23 +132,6 @@ impl Rgb {
             }
         }
         Some(out)
-    }
-
-    /// The 2×2 pixels from (x, y) when all four lie inside the image: two
-    /// slices of the rows instead of four clamped lookups, which is what
-    /// made sampling a model's input cost tens of nanoseconds a pixel.
-    #[inline]
-    fn square_at(&self, x: i64, y: i64) -> Option<Square> {
-        let (w, h) = (i64::from(self.width), i64::from(self.height));
-        if x < 0 || y < 0 || x + 1 >= w || y + 1 >= h {
-            return None;
-        }
-        let stride = self.width as usize * 3;
-        let i = y as usize * stride + x as usize * 3;
-        let top: &[u8; 6] = self.data.get(i..i + 6)?.try_into().ok()?;
-        let below: &[u8; 6] = self.data.get(i + stride..i + stride + 6)?.try_into().ok()?;
-        let px = |r: &[u8; 6], o: usize| [r[o], r[o + 1], r[o + 2]];
-        Some((px(top, 0), px(top, 3), px(below, 0), px(below, 3)))
     }
 
     /// Averages `factor`×`factor` blocks (the last partial blocks too).
