@@ -146,22 +146,50 @@ impl Phases {
 
     /// Copies one channel in; the padding stays zero from `new`.
     fn fill(&mut self, plane: &[f32]) {
-        let (sw, (pt, pl), len) = (self.stride, self.pads, self.phase_len);
+        let (sw, pt, len) = (self.stride, self.pads.0, self.phase_len);
         for (iy, row) in plane.chunks_exact(self.width.max(1)).enumerate() {
             let base = (iy + pt) * sw * len;
-            if sw == 1 {
-                self.data[base + pl..base + pl + row.len()].copy_from_slice(row);
-                continue;
+            let dst = &mut self.data[base..base + sw * len];
+            match sw {
+                1 => dst[self.pads.1..self.pads.1 + row.len()].copy_from_slice(row),
+                2 => pairs(dst, row, self.pads.1, len),
+                _ => scatter(dst, row, sw, self.pads.1, len),
             }
-            for phase in 0..sw {
-                // The first input column whose padded column is in this phase.
-                let ix0 = (phase + sw - pl % sw) % sw;
-                let start = base + phase * len + (ix0 + pl) / sw;
-                let dst = &mut self.data[start..base + (phase + 1) * len];
-                for (d, &v) in dst.iter_mut().zip(row.iter().skip(ix0).step_by(sw)) {
-                    *d = v;
-                }
-            }
+        }
+    }
+}
+
+/// Stride 2, the models' downsampling layers: input columns `2j` and
+/// `2j + 1` land in the two phases at `j` plus a fixed offset, so a row
+/// is split without a division per element, and the loop vectorises.
+fn pairs(dst: &mut [f32], row: &[f32], pl: usize, len: usize) {
+    let (first, second) = dst.split_at_mut(len);
+    let (even, odd) = if pl % 2 == 0 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    let (even, odd) = (&mut even[pl / 2..], &mut odd[pl.div_ceil(2)..]);
+    let two = row.chunks_exact(2);
+    if let (Some(&v), Some(d)) = (two.remainder().first(), even.get_mut(row.len() / 2)) {
+        *d = v;
+    }
+    for ((e, o), two) in even.iter_mut().zip(odd.iter_mut()).zip(two) {
+        (*e, *o) = (two[0], two[1]);
+    }
+}
+
+/// Any stride: each phase takes every `stride`-th column.
+fn scatter(dst: &mut [f32], row: &[f32], sw: usize, pl: usize, len: usize) {
+    for phase in 0..sw {
+        // The first input column whose padded column is in this phase.
+        let ix0 = (phase + sw - pl % sw) % sw;
+        let start = phase * len + (ix0 + pl) / sw;
+        for (d, &v) in dst[start..(phase + 1) * len]
+            .iter_mut()
+            .zip(row.iter().skip(ix0).step_by(sw))
+        {
+            *d = v;
         }
     }
 }
@@ -300,6 +328,26 @@ mod tests {
                 assert_eq!(got.len(), want.len(), "case {n} at {size:?}");
                 for (g, w) in got.iter().zip(&want) {
                     assert!((g - w).abs() < 1e-5, "case {n} at {size:?}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    /// The stride-2 split of a row by pairs lays out the same phases as the
+    /// split for any stride, for every left pad and odd and even widths.
+    #[test]
+    fn pairs_split_a_row_as_the_general_scatter_does() {
+        for pl in 0..4 {
+            for pr in 0..3 {
+                for w in 1..12 {
+                    let c = conv(1, 1, 3, 2, [0, pl, 0, pr], 1);
+                    let split = Phases::new(&c, (1, w));
+                    let row = numbers(w, w as u32);
+                    let (mut a, mut b) = (split.data.clone(), split.data.clone());
+                    pairs(&mut a, &row, pl, split.phase_len);
+                    scatter(&mut b, &row, 2, pl, split.phase_len);
+                    assert_eq!(a, b, "left pad {pl}, right pad {pr}, width {w}");
+                    assert_eq!(a.iter().filter(|v| **v != 0.0).count(), w);
                 }
             }
         }
