@@ -4,7 +4,7 @@
 //! Shapes are checked when a network is loaded (`super::Net::load`), so these
 //! functions take them as given; slices are still indexed with bounds checks.
 
-use super::simd;
+use super::{simd, Finish};
 
 /// A convolution's geometry. Pads are top, left, bottom, right (ONNX's
 /// `[y_begin, x_begin, y_end, x_end]`).
@@ -38,27 +38,31 @@ impl Conv {
         Some(((ph - kh) / sh + 1, (pw - kw) / sw + 1))
     }
 
-    pub fn run(&self, x: &[f32], (h, w): (usize, usize)) -> Vec<f32> {
+    /// The convolution of `x`, each output finished by `finish` as it is
+    /// computed.
+    pub fn run(&self, x: &[f32], (h, w): (usize, usize), finish: &Finish) -> Vec<f32> {
         let Some((oh, ow)) = self.out_size((h, w)) else {
             return Vec::new();
         };
         if self.group == 1 {
             let pointwise = self.kernel == (1, 1) && self.stride == (1, 1) && self.pads == [0; 4];
             if pointwise {
-                self.matmul(x, self.in_c, oh * ow)
+                self.matmul(x, self.in_c, oh * ow, finish)
             } else {
                 let cols = self.im2col(x, (h, w), (oh, ow));
-                self.matmul(&cols, self.in_c * self.kernel.0 * self.kernel.1, oh * ow)
+                let k = self.in_c * self.kernel.0 * self.kernel.1;
+                self.matmul(&cols, k, oh * ow, finish)
             }
         } else {
-            self.depthwise(x, (h, w), (oh, ow))
+            self.depthwise(x, (h, w), (oh, ow), finish)
         }
     }
 
     /// Weights `[out_c × k]` times `b` `[k × n]`, plus the bias per row.
-    fn matmul(&self, b: &[f32], k: usize, n: usize) -> Vec<f32> {
+    fn matmul(&self, b: &[f32], k: usize, n: usize, finish: &Finish) -> Vec<f32> {
         let mut out = biases(&self.bias, n);
-        simd::gemm(&mut out, &self.weights, &self.packed, b, (self.out_c, k, n));
+        let dims = (self.out_c, k, n);
+        simd::gemm(&mut out, &self.weights, &self.packed, b, dims, finish);
         out
     }
 
@@ -84,7 +88,13 @@ impl Conv {
     }
 
     /// One kernel per channel over its stride phases.
-    fn depthwise(&self, x: &[f32], (h, w): (usize, usize), (oh, ow): (usize, usize)) -> Vec<f32> {
+    fn depthwise(
+        &self,
+        x: &[f32],
+        (h, w): (usize, usize),
+        (oh, ow): (usize, usize),
+        finish: &Finish,
+    ) -> Vec<f32> {
         let taps = self.kernel.0 * self.kernel.1;
         let mut split = Phases::new(self, (h, w));
         let mut out = biases(&self.bias, oh * ow);
@@ -95,7 +105,7 @@ impl Conv {
                 offsets: &split.offsets,
                 row_step: split.row_step,
             };
-            simd::depthwise(plane_out, &split.data, &taps, ow);
+            simd::depthwise(plane_out, &split.data, &taps, ow, (finish, c));
         }
         out
     }
@@ -320,9 +330,11 @@ mod tests {
             // (17, 19): more columns than one panel of the matrix product.
             for size in [(9, 7), (8, 8), (3, 3), (17, 19)] {
                 let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
-                let (Some(_), got, want) =
-                    (c.out_size(size), c.run(&x, size), reference(c, &x, size))
-                else {
+                let (Some(_), got, want) = (
+                    c.out_size(size),
+                    c.run(&x, size, &Finish::NONE),
+                    reference(c, &x, size),
+                ) else {
                     continue;
                 };
                 assert_eq!(got.len(), want.len(), "case {n} at {size:?}");
@@ -353,6 +365,42 @@ mod tests {
         }
     }
 
+    /// Finishing each block in the kernels (residual, then activation) gives
+    /// the bits of the separate passes it replaced, on every path: blocks of
+    /// every width, leftover rows, the one-column product, depthwise.
+    #[test]
+    fn finishing_in_the_kernels_matches_passes_after_them() {
+        use super::super::Act;
+        let cases = [
+            conv(9, 4, 1, 1, [0; 4], 1),
+            conv(6, 3, 5, 2, [1, 1, 2, 2], 1),
+            conv(5, 5, 3, 1, [1, 1, 1, 1], 5),
+            conv(3, 3, 5, 2, [1, 1, 2, 2], 3),
+        ];
+        let acts = [Act::None, Act::Relu, Act::PRelu(numbers(9, 5))];
+        for (n, c) in cases.iter().enumerate() {
+            for size in [(1, 1), (9, 7), (17, 19), (6, 6)] {
+                let Some((oh, ow)) = c.out_size(size) else {
+                    continue;
+                };
+                let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
+                let residual = numbers(c.out_c * oh * ow, 13);
+                for act in &acts {
+                    let mut want = c.run(&x, size, &Finish::NONE);
+                    want.iter_mut().zip(&residual).for_each(|(w, r)| *w += r);
+                    act.apply(&mut want, oh * ow);
+                    let finish = Finish {
+                        residual: Some(&residual),
+                        act,
+                    };
+                    let got = c.run(&x, size, &finish);
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "case {n} at {size:?}, {act:?}");
+                }
+            }
+        }
+    }
+
     /// No input channels: every output is its bias (and the one-column
     /// product, a dot product of length 0, does not panic).
     #[test]
@@ -361,8 +409,8 @@ mod tests {
         c.in_c = 0;
         c.weights.clear();
         c.bias = vec![1.0, 2.0];
-        assert_eq!(c.run(&[], (1, 1)), [1.0, 2.0]);
-        assert_eq!(c.run(&[], (1, 2)), [1.0, 1.0, 2.0, 2.0]);
+        assert_eq!(c.run(&[], (1, 1), &Finish::NONE), [1.0, 2.0]);
+        assert_eq!(c.run(&[], (1, 2), &Finish::NONE), [1.0, 1.0, 2.0, 2.0]);
     }
 
     #[test]

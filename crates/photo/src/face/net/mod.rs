@@ -70,18 +70,54 @@ enum Act {
 
 impl Act {
     fn apply(&self, x: &mut [f32], plane: usize) {
+        for (c, chunk) in x.chunks_mut(plane.max(1)).enumerate() {
+            self.apply_channel(c, chunk);
+        }
+    }
+
+    /// Values of one channel (`c` picks PReLU's slope, cycling like `apply`).
+    #[inline(always)]
+    fn apply_channel(&self, c: usize, v: &mut [f32]) {
         match self {
             Act::None => {}
-            Act::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Act::Relu => v.iter_mut().for_each(|v| *v = v.max(0.0)),
             Act::PRelu(alpha) => {
-                for (chunk, &a) in x.chunks_mut(plane.max(1)).zip(alpha.iter().cycle()) {
-                    for v in chunk {
-                        // What `Relu(v) + Min(v, 0) × α` computes: one of the terms is 0.
-                        *v = if *v < 0.0 { *v * a } else { *v };
-                    }
+                let Some(&a) = alpha.get(c % alpha.len().max(1)) else {
+                    return;
+                };
+                for v in v {
+                    // What `Relu(v) + Min(v, 0) × α` computes: one of the terms is 0.
+                    *v = if *v < 0.0 { *v * a } else { *v };
                 }
             }
         }
+    }
+}
+
+/// A convolution's `Post` as the kernels apply it: to each block of rows
+/// while it is still in the first-level cache, instead of in passes over the
+/// whole output.
+/// The operations and their order are `Post`'s, so the bits are the same.
+struct Finish<'a> {
+    residual: Option<&'a [f32]>,
+    act: &'a Act,
+}
+
+impl Finish<'_> {
+    /// Nothing to add or apply (a convolution without `Post`).
+    #[cfg(test)]
+    const NONE: Finish<'static> = Finish {
+        residual: None,
+        act: &Act::None,
+    };
+
+    /// `v` is channel `c`'s outputs from flat index `at`.
+    #[inline(always)]
+    fn apply(&self, c: usize, at: usize, v: &mut [f32]) {
+        if let Some(r) = self.residual.and_then(|r| r.get(at..at + v.len())) {
+            v.iter_mut().zip(r).for_each(|(v, r)| *v += r);
+        }
+        self.act.apply_channel(c, v);
     }
 }
 
@@ -221,15 +257,17 @@ impl Net {
             Op::Conv(conv, post) => {
                 let s = shape(0);
                 let x = values[step.inputs[0]].as_ref().ok_or_else(missing)?;
-                let mut out = conv.run(x, (s[2], s[3]));
-                if post.residual {
-                    let r = step.inputs.get(1).and_then(|&v| values[v].as_ref());
-                    let r = r.ok_or_else(missing)?;
-                    out.iter_mut().zip(r).for_each(|(o, r)| *o += r);
-                }
-                let o = &self.shapes[step.output];
-                post.act.apply(&mut out, o[2] * o[3]);
-                out
+                let residual = if post.residual {
+                    let r = step.inputs.get(1).and_then(|&v| values[v].as_deref());
+                    Some(r.ok_or_else(missing)?)
+                } else {
+                    None
+                };
+                let finish = Finish {
+                    residual,
+                    act: &post.act,
+                };
+                conv.run(x, (s[2], s[3]), &finish)
             }
             Op::Act(act) => {
                 let mut x = self.take(i, step, 0, values)?;

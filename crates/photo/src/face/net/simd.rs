@@ -5,6 +5,8 @@
 //! and FMA the same loops are also compiled for those and chosen at run time;
 //! that choice is the crate's only `unsafe`.
 
+use super::Finish;
+
 /// Accumulator block of the matrix product: rows of the weights × columns of
 /// the input, 4 × 24 floats (twelve AVX registers, leaving room for the three
 /// input vectors and the broadcast weight).
@@ -38,7 +40,8 @@ impl Packed {
     }
 }
 
-/// `out[m × n] += w[m × k] · x[k × n]`, all row-major; `packed` is `w` as
+/// `out[m × n] += w[m × k] · x[k × n]`, all row-major, each output then
+/// finished by `finish` (row `r` is channel `r`); `packed` is `w` as
 /// [`Packed::new`] lays it out.
 pub(super) fn gemm(
     out: &mut [f32],
@@ -46,14 +49,15 @@ pub(super) fn gemm(
     packed: &Packed,
     x: &[f32],
     dims: (usize, usize, usize),
+    finish: &Finish,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been seen to support AVX2 and FMA.
-        unsafe { gemm_avx2(out, w, packed, x, dims) };
+        unsafe { gemm_avx2(out, w, packed, x, dims, finish) };
         return;
     }
-    gemm_body::<false>(out, w, packed, x, dims);
+    gemm_body::<false>(out, w, packed, x, dims, finish);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -64,8 +68,9 @@ unsafe fn gemm_avx2(
     packed: &Packed,
     x: &[f32],
     dims: (usize, usize, usize),
+    finish: &Finish,
 ) {
-    gemm_body::<true>(out, w, packed, x, dims);
+    gemm_body::<true>(out, w, packed, x, dims, finish);
 }
 
 /// Panels of columns outside, row blocks inside. Every output element is
@@ -78,6 +83,7 @@ fn gemm_body<const FMA: bool>(
     packed: &Packed,
     x: &[f32],
     (m, k, n): (usize, usize, usize),
+    finish: &Finish,
 ) {
     // An empty sum leaves the bias; a short slice is a shape the loader
     // should have refused, and is left alone rather than read past.
@@ -91,18 +97,20 @@ fn gemm_body<const FMA: bool>(
         return;
     }
     if n == 1 {
-        for (o, row) in out.iter_mut().zip(w.chunks_exact(k)) {
+        for (r, (o, row)) in out.iter_mut().zip(w.chunks_exact(k)).enumerate() {
             *o += dot::<FMA>(row, &x[..k]);
+            finish.apply(r, r, std::slice::from_mut(o));
         }
         return;
     }
     for p0 in (0..n).step_by(PANEL) {
         let p1 = (p0 + PANEL).min(n);
         for (b, weights) in packed.0.chunks_exact(ROWS * k).enumerate() {
-            columns::<ROWS, FMA>(out, weights, x, (b * ROWS, p0, p1), (k, n));
+            columns::<ROWS, FMA>(out, weights, x, (b * ROWS, p0, p1), (k, n), finish);
         }
         for r in blocks * ROWS..m {
-            columns::<1, FMA>(out, &w[r * k..(r + 1) * k], x, (r, p0, p1), (k, n));
+            let weights = &w[r * k..(r + 1) * k];
+            columns::<1, FMA>(out, weights, x, (r, p0, p1), (k, n), finish);
         }
     }
 }
@@ -116,7 +124,10 @@ fn columns<const R: usize, const FMA: bool>(
     x: &[f32],
     (r0, c0, c1): (usize, usize, usize),
     (k, n): (usize, usize),
+    finish: &Finish,
 ) {
+    // Finished below while the block's rows are still in the first-level
+    // cache; inside the tile, the extra code made the accumulators spill.
     let mut c = c0;
     while c + COLS <= c1 {
         tile::<R, COLS, FMA>(out, weights, x, (r0, c), (k, n));
@@ -134,6 +145,9 @@ fn columns<const R: usize, const FMA: bool>(
     }
     for c in c..c1 {
         tile::<R, 1, FMA>(out, weights, x, (r0, c), (k, n));
+    }
+    for r in r0..r0 + R {
+        finish.apply(r, r * n + c0, &mut out[r * n + c0..r * n + c1]);
     }
 }
 
@@ -214,28 +228,49 @@ impl Taps<'_> {
     }
 }
 
-/// `out` (one channel, `ow` wide, holding the bias) += the taps.
-pub(super) fn depthwise(out: &mut [f32], phases: &[f32], taps: &Taps, ow: usize) {
+/// `out` (channel `c`, `ow` wide, holding the bias) += the taps, then
+/// finished by `finish`.
+pub(super) fn depthwise(
+    out: &mut [f32],
+    phases: &[f32],
+    taps: &Taps,
+    ow: usize,
+    finish: (&Finish, usize),
+) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has just been seen to support AVX2 and FMA.
-        unsafe { depthwise_avx2(out, phases, taps, ow) };
+        unsafe { depthwise_avx2(out, phases, taps, ow, finish) };
         return;
     }
-    depthwise_body::<false>(out, phases, taps, ow);
+    depthwise_body::<false>(out, phases, taps, ow, finish);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn depthwise_avx2(out: &mut [f32], phases: &[f32], taps: &Taps, ow: usize) {
-    depthwise_body::<true>(out, phases, taps, ow);
+unsafe fn depthwise_avx2(
+    out: &mut [f32],
+    phases: &[f32],
+    taps: &Taps,
+    ow: usize,
+    finish: (&Finish, usize),
+) {
+    depthwise_body::<true>(out, phases, taps, ow, finish);
 }
 
 #[inline(always)]
-fn depthwise_body<const FMA: bool>(out: &mut [f32], phases: &[f32], taps: &Taps, ow: usize) {
+fn depthwise_body<const FMA: bool>(
+    out: &mut [f32],
+    phases: &[f32],
+    taps: &Taps,
+    ow: usize,
+    (finish, c): (&Finish, usize),
+) {
     if ow == 0 {
         return;
     }
+    // The flat index of this plane's first output, for the residual.
+    let plane = c * out.len();
     for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
         let mut ox = 0;
         while ox + LANES <= ow {
@@ -253,6 +288,7 @@ fn depthwise_body<const FMA: bool>(out: &mut [f32], phases: &[f32], taps: &Taps,
         for ox in ox..ow {
             taps_at::<1, FMA>(row, phases, taps, (oy, ox));
         }
+        finish.apply(c, plane + oy * ow, row);
     }
 }
 
