@@ -4,7 +4,7 @@
 //! (headwear, jewellery) handed to the reviewer.
 
 use super::Scene;
-use crate::colour::{delta_e76, lab, Lab};
+use crate::colour::{delta_e76, lab_all, Lab};
 use crate::face::{idx, Face};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding};
@@ -72,7 +72,7 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     let cheek_l = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
     let cheek_r = patch(img, point(face, CHEEKS.1), face.face_width * 0.07, step);
     let oval = oval_pixels(img, face, step);
-    let oval_lab = crate::colour::lab_all(&oval);
+    let oval_lab = lab_all(&oval);
     let core_l = median(oval_lab.iter().map(|c| c.l).collect()).unwrap_or(0.0);
 
     out.push(
@@ -92,8 +92,8 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     );
 
     let (ll, lr) = (
-        median(cheek_l.iter().map(|p| lab(*p).l).collect()).unwrap_or(0.0),
-        median(cheek_r.iter().map(|p| lab(*p).l).collect()).unwrap_or(0.0),
+        median(lightness(&cheek_l)).unwrap_or(0.0),
+        median(lightness(&cheek_r)).unwrap_or(0.0),
     );
     let side = (ll - lr).abs();
     out.push(
@@ -238,6 +238,21 @@ fn share(pixels: &[[u8; 3]], f: impl Fn(&[u8; 3]) -> bool) -> f32 {
     pixels.iter().filter(|p| f(p)).count() as f32 / pixels.len() as f32
 }
 
+/// L* of each pixel. Through `lab_all`, eight at a time: the rules below
+/// convert a few thousand pixels per check, one patch at a time.
+fn lightness(pixels: &[[u8; 3]]) -> Vec<f32> {
+    lab_all(pixels).iter().map(|c| c.l).collect()
+}
+
+/// `share` judged on each pixel's colour in CIELAB.
+fn share_lab(pixels: &[[u8; 3]], f: impl Fn(Lab) -> bool) -> f32 {
+    let lab = lab_all(pixels);
+    if lab.is_empty() {
+        return 0.0;
+    }
+    lab.iter().filter(|&&c| f(c)).count() as f32 / lab.len() as f32
+}
+
 fn mean_lab(pixels: &[[u8; 3]]) -> Option<Lab> {
     crate::colour::mean_lab(pixels.iter().copied())
 }
@@ -247,7 +262,7 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
     let face = s.face;
     let img = s.img;
     let l = &s.spec.lighting;
-    let cheek = median(cheek_l.iter().chain(cheek_r).map(|p| lab(*p).l).collect()).unwrap_or(1.0);
+    let cheek = median([lightness(cheek_l), lightness(cheek_r)].concat()).unwrap_or(1.0);
     let (mut glare, mut red) = (0f32, 0f32);
     // The darker eye's lightness against the cheeks and its own contrast,
     // and the lighter eye's lightness.
@@ -274,7 +289,7 @@ fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) 
             }
         }
         glare = glare.max(share(&lens, |p| p.iter().all(|&c| c >= 235)));
-        let lens_l = median(lens.iter().map(|p| lab(*p).l).collect()).unwrap_or(cheek);
+        let lens_l = median(lightness(&lens)).unwrap_or(cheek);
         let ratio = lens_l / cheek.max(1.0);
         lighter = lighter.max(ratio);
         let under = below_eye(img, mid, eye_w, step);
@@ -356,11 +371,14 @@ fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
         let y0 = (mid.1 + top * eye_w).max(0.0) as u32;
         (y0..(mid.1 + bottom * eye_w).clamp(0.0, img.height as f32) as u32).step_by(s)
     };
-    let band = rows(0.25, 0.55)
-        .flat_map(|y| cols(0.5).map(move |x| lab(img.at(x, y)).l))
+    let band: Vec<[u8; 3]> = rows(0.25, 0.55)
+        .flat_map(|y| cols(0.5).map(move |x| img.at(x, y)))
         .collect();
     let profile: Vec<f32> = rows(0.2, 1.0)
-        .filter_map(|y| median(cols(0.3).map(|x| lab(img.at(x, y)).l).collect()))
+        .filter_map(|y| {
+            let row: Vec<[u8; 3]> = cols(0.3).map(|x| img.at(x, y)).collect();
+            median(lightness(&row))
+        })
         .collect();
     // A tenth of an eye width, in sampled rows (at least one; a profile no
     // longer than that shows no rim).
@@ -378,7 +396,7 @@ fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
         0.0
     };
     BelowEye {
-        band: median(band),
+        band: median(lightness(&band)),
         rim,
     }
 }
@@ -388,10 +406,7 @@ fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
 /// when it draws a speaking mouth nearly closed.
 fn mouth_cavity(img: &Rgb, face: &Face, step: u32) -> f32 {
     let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
-    let l: Vec<f32> = polygon_pixels(img, &outline, step)
-        .iter()
-        .map(|p| lab(*p).l)
-        .collect();
+    let l = lightness(&polygon_pixels(img, &outline, step));
     let Some(mid) = median(l.clone()) else {
         return 0.0;
     };
@@ -404,7 +419,7 @@ fn mouth_cavity(img: &Rgb, face: &Face, step: u32) -> f32 {
 /// ratio; a tinted lens veils both with its own reflection and flattens it.
 /// 0 (no contrast seen) when the lids show no pixels.
 fn eye_contrast(pixels: &[[u8; 3]]) -> f32 {
-    let mut l: Vec<f32> = pixels.iter().map(|p| lab(*p).l).collect();
+    let mut l = lightness(pixels);
     if l.is_empty() {
         return 0.0;
     }
@@ -477,9 +492,7 @@ fn hair_over_brows(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u3
         let b = point(face, brow);
         let c = (b.0 * 0.8 + forehead.0 * 0.2, b.1 * 0.75 + forehead.1 * 0.25);
         let px = patch(s.img, c, face.face_width * 0.05, step);
-        let unlike = share(&px, |p| {
-            delta_e76(lab(*p), skin) > 30.0 && lab(*p).l < skin.l
-        });
+        let unlike = share_lab(&px, |p| delta_e76(p, skin) > 30.0 && p.l < skin.l);
         covered.push(unlike);
     }
     let worst = covered.iter().copied().fold(0f32, f32::max);
@@ -509,7 +522,7 @@ fn ears(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Findi
         .map(|(x, dir)| {
             let c = (x + dir * face.face_width * 0.07, y);
             let px = patch(s.img, c, face.face_width * 0.045, step);
-            share(&px, |p| delta_e76(lab(*p), skin) < 22.0)
+            share_lab(&px, |p| delta_e76(p, skin) < 22.0)
         })
         .collect();
     let shown = visible.iter().filter(|&&v| v > 0.35).count();
