@@ -411,6 +411,12 @@ mod tests {
         c.bias = vec![1.0, 2.0];
         assert_eq!(c.run(&[], (1, 1), &Finish::NONE), [1.0, 2.0]);
         assert_eq!(c.run(&[], (1, 2), &Finish::NONE), [1.0, 1.0, 2.0, 2.0]);
+        // And the bias is still finished: residual added, then the activation.
+        let finish = Finish {
+            residual: Some(&[0.5, -3.0, 1.0, 1.0]),
+            act: &super::super::Act::Relu,
+        };
+        assert_eq!(c.run(&[], (1, 2), &finish), [1.5, 0.0, 3.0, 3.0]);
     }
 
     #[test]

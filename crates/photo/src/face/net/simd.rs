@@ -85,15 +85,18 @@ fn gemm_body<const FMA: bool>(
     (m, k, n): (usize, usize, usize),
     finish: &Finish,
 ) {
-    // An empty sum leaves the bias; a short slice is a shape the loader
-    // should have refused, and is left alone rather than read past.
+    // A short slice is a shape the loader should have refused, and is left
+    // alone rather than read past.
     let blocks = m / ROWS;
-    if k == 0
-        || out.len() < m * n
-        || w.len() < m * k
-        || x.len() < k * n
-        || packed.0.len() < blocks * ROWS * k
+    if out.len() < m * n || w.len() < m * k || x.len() < k * n || packed.0.len() < blocks * ROWS * k
     {
+        return;
+    }
+    if k == 0 {
+        // An empty sum leaves the bias, which is still finished.
+        for (r, row) in out.chunks_exact_mut(n.max(1)).take(m).enumerate() {
+            finish.apply(r, r * n, row);
+        }
         return;
     }
     if n == 1 {
