@@ -96,9 +96,8 @@ impl Segmentation {
         }
         let centre = median_lab(&cells);
         let mut d: Vec<f32> = cells.iter().map(|c| delta_e76(*c, centre)).collect();
-        d.sort_by(f32::total_cmp);
-        d.get(d.len() * 98 / 100)
-            .is_some_and(|&p98| p98 <= PLAIN_SPREAD)
+        let at = d.len() * 98 / 100;
+        nth(&mut d, at).is_some_and(|p98| p98 <= PLAIN_SPREAD)
     }
 
     pub fn label(&self, x: u32, y: u32) -> Label {
@@ -360,14 +359,21 @@ impl Inner {
 fn median_lab(v: &[Lab]) -> Lab {
     let pick = |f: fn(&Lab) -> f32| {
         let mut xs: Vec<f32> = v.iter().map(f).collect();
-        xs.sort_by(f32::total_cmp);
-        xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+        let mid = xs.len() / 2;
+        nth(&mut xs, mid).unwrap_or(0.0)
     };
     Lab {
         l: pick(|c| c.l),
         a: pick(|c| c.a),
         b: pick(|c| c.b),
     }
+}
+
+/// The `k`-th smallest value (`None` past the end): what a full sort would
+/// put at `k`, without sorting the rest. Under `total_cmp` equal values have
+/// equal bits, so the answer is the sort's to the bit.
+fn nth(v: &mut [f32], k: usize) -> Option<f32> {
+    (k < v.len()).then(|| *v.select_nth_unstable_by(k, f32::total_cmp).1)
 }
 
 fn mean_of<'a>(v: impl Iterator<Item = &'a Lab>) -> Lab {
@@ -419,6 +425,30 @@ fn mark_person(labels: &mut [Label], w: u32, h: u32, head: (f32, f32, f32, f32),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nth_is_what_a_sort_puts_there() {
+        let mut s = 7u32;
+        for len in 0..40 {
+            let v: Vec<f32> = (0..len)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    // Few distinct values, so that ties are common; a -0.0 too.
+                    [(s >> 28) as f32 - 8.0, -0.0][(s & 1) as usize]
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f32::total_cmp);
+            for k in 0..len + 2 {
+                let want = sorted.get(k).map(|x| x.to_bits());
+                assert_eq!(
+                    super::nth(&mut v.clone(), k).map(f32::to_bits),
+                    want,
+                    "{len} {k}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_disc_on_a_plain_backdrop_is_the_person_and_a_square_is_other() {
