@@ -3,7 +3,7 @@
 //! sharp focus, undistorted proportions, and what a machine cannot judge
 //! (headwear, jewellery) handed to the reviewer.
 
-use super::Scene;
+use super::{nth, Scene};
 use crate::colour::{delta_e76, lab_all, Lab};
 use crate::face::{idx, Face};
 use crate::raster::Rgb;
@@ -219,38 +219,26 @@ fn oval_pixels(img: &Rgb, face: &Face, step: u32) -> Vec<[u8; 3]> {
 }
 
 fn median(mut v: Vec<f32>) -> Option<f32> {
-    if v.is_empty() {
-        return None;
-    }
     let mid = v.len() / 2;
-    v.select_nth_unstable_by(mid, f32::total_cmp);
-    Some(v[mid])
+    nth(&mut v, mid)
 }
 
 fn mean(v: Vec<f32>) -> Option<f32> {
     (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32)
 }
 
-fn share(pixels: &[[u8; 3]], f: impl Fn(&[u8; 3]) -> bool) -> f32 {
-    if pixels.is_empty() {
+/// Share of `items` for which `f` holds; 0 when there are none.
+fn share<T>(items: &[T], f: impl Fn(&T) -> bool) -> f32 {
+    if items.is_empty() {
         return 0.0;
     }
-    pixels.iter().filter(|p| f(p)).count() as f32 / pixels.len() as f32
+    items.iter().filter(|p| f(p)).count() as f32 / items.len() as f32
 }
 
 /// L* of each pixel. Through `lab_all`, eight at a time: the rules below
 /// convert a few thousand pixels per check, one patch at a time.
 fn lightness(pixels: &[[u8; 3]]) -> Vec<f32> {
     lab_all(pixels).iter().map(|c| c.l).collect()
-}
-
-/// `share` judged on each pixel's colour in CIELAB.
-fn share_lab(pixels: &[[u8; 3]], f: impl Fn(Lab) -> bool) -> f32 {
-    let lab = lab_all(pixels);
-    if lab.is_empty() {
-        return 0.0;
-    }
-    lab.iter().filter(|&&c| f(c)).count() as f32 / lab.len() as f32
 }
 
 fn mean_lab(pixels: &[[u8; 3]]) -> Option<Lab> {
@@ -492,7 +480,9 @@ fn hair_over_brows(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u3
         let b = point(face, brow);
         let c = (b.0 * 0.8 + forehead.0 * 0.2, b.1 * 0.75 + forehead.1 * 0.25);
         let px = patch(s.img, c, face.face_width * 0.05, step);
-        let unlike = share_lab(&px, |p| delta_e76(p, skin) > 30.0 && p.l < skin.l);
+        let unlike = share(&lab_all(&px), |p| {
+            delta_e76(*p, skin) > 30.0 && p.l < skin.l
+        });
         covered.push(unlike);
     }
     let worst = covered.iter().copied().fold(0f32, f32::max);
@@ -522,7 +512,7 @@ fn ears(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Findi
         .map(|(x, dir)| {
             let c = (x + dir * face.face_width * 0.07, y);
             let px = patch(s.img, c, face.face_width * 0.045, step);
-            share_lab(&px, |p| delta_e76(p, skin) < 22.0)
+            share(&lab_all(&px), |p| delta_e76(*p, skin) < 22.0)
         })
         .collect();
     let shown = visible.iter().filter(|&&v| v > 0.35).count();

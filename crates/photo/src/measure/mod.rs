@@ -43,6 +43,40 @@ pub(crate) fn deg(v: f32) -> String {
     format!("{:.1}°", v)
 }
 
+/// The `k`-th smallest value (`None` past the end): what a full sort would
+/// put at `k`, without sorting the rest. Under `total_cmp` equal values have
+/// equal bits, so the answer is the sort's to the bit.
+pub(crate) fn nth(v: &mut [f32], k: usize) -> Option<f32> {
+    (k < v.len()).then(|| *v.select_nth_unstable_by(k, f32::total_cmp).1)
+}
+
 pub(crate) fn range_px(r: &crate::spec::Range) -> String {
     format!("{}–{} 像素", r.min.round() as i64, r.max.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nth_is_what_a_sort_puts_there() {
+        let mut s = 7u32;
+        for len in 0..40 {
+            let v: Vec<f32> = (0..len)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    // Few distinct values, so that ties are common; a -0.0 too.
+                    [(s >> 28) as f32 - 8.0, -0.0][(s & 1) as usize]
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f32::total_cmp);
+            for k in 0..len + 2 {
+                let want = sorted.get(k).map(|x| x.to_bits());
+                assert_eq!(
+                    super::nth(&mut v.clone(), k).map(f32::to_bits),
+                    want,
+                    "{len} {k}"
+                );
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 
 use super::border::{bands, Bands};
+use super::nth;
 use crate::colour::{delta_e76, Lab};
 use crate::face::Face;
 use crate::raster::Rgb;
@@ -369,13 +370,6 @@ fn median_lab(v: &[Lab]) -> Lab {
     }
 }
 
-/// The `k`-th smallest value (`None` past the end): what a full sort would
-/// put at `k`, without sorting the rest. Under `total_cmp` equal values have
-/// equal bits, so the answer is the sort's to the bit.
-fn nth(v: &mut [f32], k: usize) -> Option<f32> {
-    (k < v.len()).then(|| *v.select_nth_unstable_by(k, f32::total_cmp).1)
-}
-
 fn mean_of<'a>(v: impl Iterator<Item = &'a Lab>) -> Lab {
     let (mut s, mut n) = ((0.0, 0.0, 0.0), 0.0);
     for c in v {
@@ -425,30 +419,6 @@ fn mark_person(labels: &mut [Label], w: u32, h: u32, head: (f32, f32, f32, f32),
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nth_is_what_a_sort_puts_there() {
-        let mut s = 7u32;
-        for len in 0..40 {
-            let v: Vec<f32> = (0..len)
-                .map(|_| {
-                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    // Few distinct values, so that ties are common; a -0.0 too.
-                    [(s >> 28) as f32 - 8.0, -0.0][(s & 1) as usize]
-                })
-                .collect();
-            let mut sorted = v.clone();
-            sorted.sort_by(f32::total_cmp);
-            for k in 0..len + 2 {
-                let want = sorted.get(k).map(|x| x.to_bits());
-                assert_eq!(
-                    super::nth(&mut v.clone(), k).map(f32::to_bits),
-                    want,
-                    "{len} {k}"
-                );
-            }
-        }
-    }
 
     #[test]
     fn a_disc_on_a_plain_backdrop_is_the_person_and_a_square_is_other() {
