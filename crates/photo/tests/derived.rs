@@ -143,3 +143,55 @@ fn a_frontal_face_cut_by_the_side_edge_fails_as_partial_not_as_turned() {
         assert_eq!(report.outcome(Code::Roll), Some(Outcome::Pass), "{case}");
     }
 }
+
+/// Teeth showing between lips that the mesh still draws nearly closed: the
+/// smile the held-out judge saw missed. A light, hardly red band is painted
+/// along the base's lip seam, too thin to open the mesh's lip gap or to read
+/// as a dark cavity; only the teeth reading can flag it.
+#[test]
+fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
+    let (_, img) = base();
+    let face = base_face();
+    let p = |i: usize| (face.landmarks.mesh[i].x, face.landmarks.mesh[i].y);
+    let (top, bottom) = (p(13), p(14));
+    // The seam: inner corners, and between the lips' middles.
+    let (left, mid, right) = (
+        p(78),
+        ((top.0 + bottom.0) / 2.0, (top.1 + bottom.1) / 2.0),
+        p(308),
+    );
+    let seam = |x: f32| {
+        let (a, b) = if x < mid.0 { (left, mid) } else { (mid, right) };
+        a.1 + (x - a.0) / (b.0 - a.0) * (b.1 - a.1)
+    };
+    let half_height = face.face_width * 0.012;
+    let inset = (right.0 - left.0) * 0.15;
+    let smiling = map(img, |x, y, px| {
+        let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
+        let on = x > left.0 + inset && x < right.0 - inset && (y - seam(x)).abs() <= half_height;
+        if on {
+            [238, 232, 216]
+        } else {
+            px
+        }
+    });
+    let report = engine().check_input(
+        &Input {
+            bytes: &deliverable(&smiling),
+            name: None,
+            stage: Stage::Delivery,
+        },
+        &spec(),
+    );
+    let mouth = report.finding(Code::MouthClosed).expect("always reported");
+    assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
+    // Neither the lip gap (the finding's value) nor the cavity would have
+    // failed it: the base's gap is 0.017, and the band is light, not dark.
+    let gap = mouth.value.expect("the lip gap");
+    assert!(
+        gap <= spec().expression.max_mouth_opening,
+        "{}",
+        mouth.measured
+    );
+    assert!(mouth.measured.contains("口内暗区 0%"), "{}", mouth.measured);
+}

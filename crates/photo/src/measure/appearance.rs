@@ -3,6 +3,8 @@
 //! sharp focus, undistorted proportions, and what a machine cannot judge
 //! (headwear, jewellery) handed to the reviewer.
 
+mod mouth;
+
 use super::{nth, Scene};
 use crate::colour::{delta_e76, lab_all, Lab};
 use crate::face::{idx, Face};
@@ -47,30 +49,14 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
             }),
     );
     let step = sample_step(face, s.to_frame);
-    let cavity = mouth_cavity(img, face, step);
-    out.push(
-        Finding::new(Code::MouthClosed, "嘴唇自然闭合")
-            .measured(
-                face.mouth_opening,
-                format!(
-                    "唇间距 {:.3}，口内暗区 {:.0}%",
-                    face.mouth_opening,
-                    cavity * 100.0
-                ),
-            )
-            .limit(format!(
-                "唇间距不大于 {}，暗区不超过 {:.0}%",
-                e.max_mouth_opening,
-                e.max_mouth_cavity * 100.0
-            ))
-            .fail_if(
-                face.mouth_opening > e.max_mouth_opening || cavity > e.max_mouth_cavity,
-                || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
-            ),
-    );
-
     let cheek_l = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
     let cheek_r = patch(img, point(face, CHEEKS.1), face.face_width * 0.07, step);
+    out.push(mouth::finding(
+        s,
+        &[cheek_l.as_slice(), &cheek_r].concat(),
+        step,
+    ));
+
     let oval = oval_pixels(img, face, step);
     let oval_lab = lab_all(&oval);
     let core_l = median(oval_lab.iter().map(|c| c.l).collect()).unwrap_or(0.0);
@@ -387,18 +373,6 @@ fn below_eye(img: &Rgb, mid: (f32, f32), eye_w: f32, step: u32) -> BelowEye {
         band: median(lightness(&band)),
         rim,
     }
-}
-
-/// Share of the pixels inside the lips' outer outline darker than half their
-/// median L*: the cavity of an open mouth, which the mesh's lip gap misses
-/// when it draws a speaking mouth nearly closed.
-fn mouth_cavity(img: &Rgb, face: &Face, step: u32) -> f32 {
-    let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
-    let l = lightness(&polygon_pixels(img, &outline, step));
-    let Some(mid) = median(l.clone()) else {
-        return 0.0;
-    };
-    l.iter().filter(|&&v| v < mid * 0.5).count() as f32 / l.len() as f32
 }
 
 /// How much brighter the whites of an eye are than its iris: the 90th over

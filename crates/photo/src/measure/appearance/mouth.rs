@@ -1,0 +1,141 @@
+//! `mouth.closed`: three readings of the same mouth, because the face mesh
+//! often draws a speaking or smiling mouth nearly closed. The lip gap is the
+//! mesh's own; the cavity and the teeth are read from the pixels inside the
+//! lips' outer outline, which the mesh places well even when it closes the gap.
+
+use super::{lab_all, median, point, polygon_pixels, share, Lab};
+use crate::face::{idx, Face};
+use crate::measure::Scene;
+use crate::raster::Rgb;
+use crate::report::{Code, Finding};
+
+/// Below this median a* the cheeks carry too little colour to tell a tooth
+/// from a lip by redness: a black-and-white or washed-out photo, which
+/// `image.colour` fails anyway. On the labelled set the cheeks' a* is at
+/// least 5.5 on every colour photo.
+const MIN_CHEEK_REDNESS: f32 = 3.0;
+
+pub(super) fn finding(s: &Scene, cheeks: &[[u8; 3]], step: u32) -> Finding {
+    let (face, e) = (s.face, &s.spec.expression);
+    let inside = lab_all(&outline_pixels(s.img, face, step));
+    let cavity = cavity(&inside);
+    let teeth = teeth(&inside, &lab_all(cheeks));
+    Finding::new(Code::MouthClosed, "嘴唇自然闭合")
+        .measured(
+            face.mouth_opening,
+            format!(
+                "唇间距 {:.3}，口内暗区 {:.0}%，露齿 {:.0}%",
+                face.mouth_opening,
+                cavity * 100.0,
+                teeth * 100.0
+            ),
+        )
+        .limit(format!(
+            "唇间距不大于 {}，暗区不超过 {:.0}%，露齿不超过 {:.0}%",
+            e.max_mouth_opening,
+            e.max_mouth_cavity * 100.0,
+            e.max_teeth * 100.0
+        ))
+        .fail_if(
+            face.mouth_opening > e.max_mouth_opening
+                || cavity > e.max_mouth_cavity
+                || teeth > e.max_teeth,
+            || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
+        )
+}
+
+fn outline_pixels(img: &Rgb, face: &Face, step: u32) -> Vec<[u8; 3]> {
+    let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
+    polygon_pixels(img, &outline, step)
+}
+
+/// Share of the mouth's pixels darker than half their median L*: the cavity
+/// of an open mouth. Closed lips show only their seam.
+fn cavity(inside: &[Lab]) -> f32 {
+    let Some(mid) = median(inside.iter().map(|c| c.l).collect()) else {
+        return 0.0;
+    };
+    share(inside, |c| c.l < mid * 0.5)
+}
+
+/// Share of the mouth's pixels that look like teeth: at least as light as
+/// the cheeks, and with at most 0.3 of their redness (a*). Lips are redder
+/// than skin, and the seam between closed lips is darker; teeth are neither,
+/// under warm light or cool. 0 when the cheeks are too grey to compare with.
+fn teeth(inside: &[Lab], cheeks: &[Lab]) -> f32 {
+    let (Some(light), Some(red)) = (
+        median(cheeks.iter().map(|c| c.l).collect()),
+        median(cheeks.iter().map(|c| c.a).collect()),
+    ) else {
+        return 0.0;
+    };
+    if red < MIN_CHEEK_REDNESS {
+        return 0.0;
+    }
+    share(inside, |c| c.l >= light && c.a <= red * 0.3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab(l: f32, a: f32, b: f32) -> Lab {
+        Lab { l, a, b }
+    }
+
+    /// Warm skin as the cheeks, lips redder and darker, a dark seam.
+    fn closed_mouth() -> Vec<Lab> {
+        let mut v = vec![lab(55.0, 28.0, 14.0); 80];
+        v.extend(vec![lab(30.0, 20.0, 8.0); 10]);
+        // A glossy highlight on the lower lip: light, but still red.
+        v.extend(vec![lab(75.0, 18.0, 8.0); 4]);
+        v
+    }
+
+    fn cheeks() -> Vec<Lab> {
+        vec![lab(68.0, 16.0, 18.0); 40]
+    }
+
+    #[test]
+    fn closed_lips_show_no_teeth_and_little_cavity() {
+        let m = closed_mouth();
+        assert_eq!(teeth(&m, &cheeks()), 0.0);
+        assert!(cavity(&m) < 0.2, "{}", cavity(&m));
+    }
+
+    #[test]
+    fn a_row_of_teeth_counts_whether_lit_or_in_warm_light() {
+        let mut m = closed_mouth();
+        // Teeth: light and hardly red; under warm light yellowish (b*).
+        m.extend(vec![lab(80.0, 1.5, 6.0); 12]);
+        m.extend(vec![lab(72.0, 4.0, 20.0); 8]);
+        let t = teeth(&m, &cheeks());
+        assert!((t - 20.0 / m.len() as f32).abs() < 1e-6, "{t}");
+    }
+
+    #[test]
+    fn teeth_in_shadow_are_not_counted_as_teeth() {
+        // Darker than the cheeks: the cavity's reading, not this one's.
+        let mut m = closed_mouth();
+        m.extend(vec![lab(50.0, 1.0, 5.0); 20]);
+        assert_eq!(teeth(&m, &cheeks()), 0.0);
+    }
+
+    #[test]
+    fn grey_cheeks_are_not_compared_by_redness() {
+        let mut m = closed_mouth();
+        m.extend(vec![lab(80.0, 0.5, 1.0); 20]);
+        let grey = vec![lab(68.0, 1.0, 2.0); 40];
+        assert_eq!(teeth(&m, &grey), 0.0);
+        assert_eq!(teeth(&m, &[]), 0.0);
+        assert_eq!(teeth(&[], &cheeks()), 0.0);
+    }
+
+    #[test]
+    fn an_open_mouth_is_mostly_dark() {
+        let mut m = closed_mouth();
+        m.extend(vec![lab(8.0, 5.0, 2.0); 60]);
+        assert!(cavity(&m) > 0.25, "{}", cavity(&m));
+        assert_eq!(cavity(&[]), 0.0);
+    }
+}
