@@ -144,12 +144,10 @@ fn a_frontal_face_cut_by_the_side_edge_fails_as_partial_not_as_turned() {
     }
 }
 
-/// Teeth showing between lips that the mesh still draws nearly closed: the
-/// smile the held-out judge saw missed. A light, hardly red band is painted
-/// along the base's lip seam, too thin to open the mesh's lip gap or to read
-/// as a dark cavity; only the teeth reading can flag it.
-#[test]
-fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
+/// The base portrait with a band painted along its lip seam: `half_height`
+/// face widths above and below it, over the middle of the mouth less `inset`
+/// of its width at each end. The mouth's reading after the check.
+fn seam_painted(half_height: f32, inset: f32, colour: [u8; 3]) -> photo::Finding {
     let (_, img) = base();
     let face = base_face();
     let p = |i: usize| (face.landmarks.mesh[i].x, face.landmarks.mesh[i].y);
@@ -164,34 +162,73 @@ fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
         let (a, b) = if x < mid.0 { (left, mid) } else { (mid, right) };
         a.1 + (x - a.0) / (b.0 - a.0) * (b.1 - a.1)
     };
-    let half_height = face.face_width * 0.012;
-    let inset = (right.0 - left.0) * 0.15;
-    let smiling = map(img, |x, y, px| {
+    let (half_height, inset) = (face.face_width * half_height, (right.0 - left.0) * inset);
+    let painted = map(img, |x, y, px| {
         let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
         let on = x > left.0 + inset && x < right.0 - inset && (y - seam(x)).abs() <= half_height;
         if on {
-            [238, 232, 216]
+            colour
         } else {
             px
         }
     });
     let report = engine().check_input(
         &Input {
-            bytes: &deliverable(&smiling),
+            bytes: &deliverable(&painted),
             name: None,
             stage: Stage::Delivery,
         },
         &spec(),
     );
-    let mouth = report.finding(Code::MouthClosed).expect("always reported");
+    report
+        .finding(Code::MouthClosed)
+        .expect("always reported")
+        .clone()
+}
+
+/// Teeth showing between lips that the mesh still draws nearly closed: the
+/// smile the held-out judge saw missed. A light, hardly red band is painted
+/// along the base's lip seam, too thin to open the mesh's lip gap or to read
+/// as a dark cavity; only the teeth reading can flag it.
+#[test]
+fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
+    let mouth = seam_painted(0.012, 0.15, [238, 232, 216]);
     assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
-    // Neither the lip gap (the finding's value) nor the cavity would have
-    // failed it: the base's gap is 0.017, and the band is light, not dark.
+    // Neither the lip gap (the finding's value) nor the dark readings would
+    // have failed it: the base's gap is 0.017, and the band is light.
     let gap = mouth.value.expect("the lip gap");
     assert!(
         gap <= spec().expression.max_mouth_opening,
         "{}",
         mouth.measured
     );
-    assert!(mouth.measured.contains("口内暗区 0%"), "{}", mouth.measured);
+    assert!(
+        mouth.measured.contains("口内暗区 0%，暗缝 0.000"),
+        "{}",
+        mouth.measured
+    );
+}
+
+/// A dark gap between full lips, over the middle of the mouth only: a
+/// speaking mouth the mesh draws closed, whose cavity is too small a share
+/// of the lips to fail. Only the dark gap's thickness can flag it.
+#[test]
+fn a_dark_gap_in_the_middle_of_full_lips_fails_the_mouth_rule() {
+    let mouth = seam_painted(0.02, 0.3, [45, 25, 25]);
+    assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
+    let expression = spec().expression;
+    let gap = mouth.value.expect("the lip gap");
+    assert!(gap <= expression.max_mouth_opening, "{}", mouth.measured);
+    assert!(mouth.measured.contains("露齿 0%"), "{}", mouth.measured);
+    let cavity: f32 = mouth
+        .measured
+        .split_once("口内暗区 ")
+        .and_then(|(_, rest)| rest.split_once('%'))
+        .and_then(|(v, _)| v.parse().ok())
+        .expect("the cavity");
+    assert!(
+        cavity <= expression.max_mouth_cavity * 100.0,
+        "{}",
+        mouth.measured
+    );
 }

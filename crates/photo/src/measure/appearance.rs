@@ -168,10 +168,24 @@ fn patch(img: &Rgb, c: (f32, f32), r: f32, step: u32) -> Vec<[u8; 3]> {
     out
 }
 
-/// Pixels inside a polygon, by scanline: each sampled row's crossings with
-/// the polygon's edges, then the spans between pairs of crossings.
+/// Pixels inside a polygon, by scanline.
 fn polygon_pixels(img: &Rgb, poly: &[(f32, f32)], step: u32) -> Vec<[u8; 3]> {
     let mut out = Vec::new();
+    polygon_spans(img, poly, step, |y, xs| {
+        out.extend(xs.step_by(step as usize).map(|x| img.at(x, y)));
+    });
+    out
+}
+
+/// Each sampled row's spans inside a polygon, clipped to the picture: the
+/// row's crossings with the polygon's edges, then the pixels whose centres
+/// lie between pairs of crossings.
+fn polygon_spans(
+    img: &Rgb,
+    poly: &[(f32, f32)],
+    step: u32,
+    mut span: impl FnMut(u32, std::ops::Range<u32>),
+) {
     let y0 = poly.iter().map(|p| p.1).fold(f32::MAX, f32::min).max(0.0) as u32;
     let y1 = (poly.iter().map(|p| p.1).fold(f32::MIN, f32::max).max(0.0) as u32)
         .min(img.height.saturating_sub(1));
@@ -189,14 +203,11 @@ fn polygon_pixels(img: &Rgb, poly: &[(f32, f32)], step: u32) -> Vec<[u8; 3]> {
         for pair in xs.chunks_exact(2) {
             let from = (pair[0] - 0.5).ceil().max(0.0) as u32;
             let to = ((pair[1] - 0.5).floor().max(-1.0) as i64).min(i64::from(img.width) - 1);
-            let mut x = from;
-            while i64::from(x) <= to {
-                out.push(img.at(x, y));
-                x += step;
+            if i64::from(from) <= to {
+                span(y, from..to as u32 + 1);
             }
         }
     }
-    out
 }
 
 fn oval_pixels(img: &Rgb, face: &Face, step: u32) -> Vec<[u8; 3]> {

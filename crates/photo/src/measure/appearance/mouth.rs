@@ -1,9 +1,11 @@
-//! `mouth.closed`: three readings of the same mouth, because the face mesh
+//! `mouth.closed`: four readings of the same mouth, because the face mesh
 //! often draws a speaking or smiling mouth nearly closed. The lip gap is the
-//! mesh's own; the cavity and the teeth are read from the pixels inside the
-//! lips' outer outline, which the mesh places well even when it closes the gap.
+//! mesh's own; the cavity, the dark gap and the teeth are read from the
+//! pixels inside the lips' outer outline, which the mesh places well even
+//! when it closes the gap.
 
-use super::{lab_all, median, point, polygon_pixels, share, Lab};
+use super::{lab_all, median, point, polygon_pixels, polygon_spans, share, Lab};
+use crate::colour::lab;
 use crate::face::{idx, Face};
 use crate::measure::Scene;
 use crate::raster::Rgb;
@@ -17,45 +19,71 @@ const MIN_CHEEK_REDNESS: f32 = 3.0;
 
 pub(super) fn finding(s: &Scene, cheeks: &[[u8; 3]], step: u32) -> Finding {
     let (face, e) = (s.face, &s.spec.expression);
-    let inside = lab_all(&outline_pixels(s.img, face, step));
-    let cavity = cavity(&inside);
+    let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
+    let inside = lab_all(&polygon_pixels(s.img, &outline, step));
+    let (cavity, dark) = cavity(&inside);
+    let gap = dark_gap(s.img, face, &outline, step, dark);
     let teeth = teeth(&inside, &lab_all(cheeks));
     Finding::new(Code::MouthClosed, "嘴唇自然闭合")
         .measured(
             face.mouth_opening,
             format!(
-                "唇间距 {:.3}，口内暗区 {:.0}%，露齿 {:.0}%",
+                "唇间距 {:.3}，口内暗区 {:.0}%，暗缝 {:.3}，露齿 {:.0}%",
                 face.mouth_opening,
                 cavity * 100.0,
+                gap,
                 teeth * 100.0
             ),
         )
         .limit(format!(
-            "唇间距不大于 {}，暗区不超过 {:.0}%，露齿不超过 {:.0}%",
+            "唇间距不大于 {}，暗区不超过 {:.0}%，暗缝不大于 {}，露齿不超过 {:.0}%",
             e.max_mouth_opening,
             e.max_mouth_cavity * 100.0,
+            e.max_dark_gap,
             e.max_teeth * 100.0
         ))
         .fail_if(
             face.mouth_opening > e.max_mouth_opening
                 || cavity > e.max_mouth_cavity
+                || gap > e.max_dark_gap
                 || teeth > e.max_teeth,
             || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
         )
 }
 
-fn outline_pixels(img: &Rgb, face: &Face, step: u32) -> Vec<[u8; 3]> {
-    let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
-    polygon_pixels(img, &outline, step)
+/// How thick the dark gap between the lips is across the middle third of
+/// the mouth: per column, the pixels inside the outline darker than `dark`
+/// (half the outline's median L*, as for the cavity), median over the
+/// columns, as a fraction of the mouth's width. The cavity's share is
+/// diluted by full lips; this reading is not. Closed lips show only their
+/// thin seam.
+fn dark_gap(img: &Rgb, face: &Face, outline: &[(f32, f32)], step: u32, dark: f32) -> f32 {
+    let (a, b) = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
+    let width = (b.0 - a.0).hypot(b.1 - a.1);
+    let third = (b.0 - a.0).abs() / 3.0;
+    let first = (a.0.min(b.0) + third).max(0.0).ceil() as u32;
+    // Columns on one grid for every row, `step` apart.
+    let mut counts = vec![0u32; (third / step as f32) as usize];
+    if counts.is_empty() {
+        return 0.0;
+    }
+    polygon_spans(img, outline, step, |y, xs| {
+        for (i, count) in counts.iter_mut().enumerate() {
+            let x = first + i as u32 * step;
+            if xs.contains(&x) && lab(img.at(x, y)).l < dark {
+                *count += step;
+            }
+        }
+    });
+    median(counts.iter().map(|&c| c as f32).collect()).unwrap_or(0.0) / width
 }
 
-/// Share of the mouth's pixels darker than half their median L*: the cavity
-/// of an open mouth. Closed lips show only their seam.
-fn cavity(inside: &[Lab]) -> f32 {
-    let Some(mid) = median(inside.iter().map(|c| c.l).collect()) else {
-        return 0.0;
-    };
-    share(inside, |c| c.l < mid * 0.5)
+/// The share of the mouth's pixels darker than half their median L* (the
+/// cavity of an open mouth; closed lips show only their seam), and that
+/// darkness threshold.
+fn cavity(inside: &[Lab]) -> (f32, f32) {
+    let dark = median(inside.iter().map(|c| c.l).collect()).map_or(0.0, |mid| mid * 0.5);
+    (share(inside, |c| c.l < dark), dark)
 }
 
 /// Share of the mouth's pixels that look like teeth: at least as light as
@@ -100,7 +128,7 @@ mod tests {
     fn closed_lips_show_no_teeth_and_little_cavity() {
         let m = closed_mouth();
         assert_eq!(teeth(&m, &cheeks()), 0.0);
-        assert!(cavity(&m) < 0.2, "{}", cavity(&m));
+        assert!(cavity(&m).0 < 0.2, "{:?}", cavity(&m));
     }
 
     #[test]
@@ -135,7 +163,7 @@ mod tests {
     fn an_open_mouth_is_mostly_dark() {
         let mut m = closed_mouth();
         m.extend(vec![lab(8.0, 5.0, 2.0); 60]);
-        assert!(cavity(&m) > 0.25, "{}", cavity(&m));
-        assert_eq!(cavity(&[]), 0.0);
+        assert!(cavity(&m).0 > 0.25, "{:?}", cavity(&m));
+        assert_eq!(cavity(&[]).0, 0.0);
     }
 }
