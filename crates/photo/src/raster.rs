@@ -4,6 +4,8 @@
 //! fixed photo). Nothing here mirrors or rotates a person's photo on its own:
 //! orientation only undoes what the camera recorded.
 
+mod resample;
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Rgb {
     pub width: u32,
@@ -227,50 +229,6 @@ impl Rgb {
         out
     }
 
-    /// Antialiased resampling of the source rectangle (x, y, w, h in source
-    /// pixels, may extend beyond the image: edge pixels are repeated there,
-    /// and callers paint those parts themselves) to `out_w`×`out_h`.
-    pub fn resample(&self, rect: (f32, f32, f32, f32), out_w: u32, out_h: u32) -> Rgb {
-        let (rx, ry, rw, rh) = rect;
-        let horizontal = Taps::new(rx, rw, out_w, self.width);
-        let vertical = Taps::new(ry, rh, out_h, self.height);
-        // Horizontal pass over the source rows the vertical pass will read.
-        let (row_lo, row_hi) = vertical.source_span();
-        let rows = (row_hi - row_lo + 1) as usize;
-        let mut mid = vec![0f32; rows * out_w as usize * 3];
-        for r in 0..rows {
-            let y = row_lo + r as u32;
-            let src = &self.data[self.index(0, y)..self.index(0, y) + self.width as usize * 3];
-            for ox in 0..out_w as usize {
-                let (start, weights) = horizontal.of(ox);
-                let mut acc = [0f32; 3];
-                for (k, &wgt) in weights.iter().enumerate() {
-                    let sx = (start + k) * 3;
-                    acc[0] += wgt * f32::from(src[sx]);
-                    acc[1] += wgt * f32::from(src[sx + 1]);
-                    acc[2] += wgt * f32::from(src[sx + 2]);
-                }
-                mid[(r * out_w as usize + ox) * 3..][..3].copy_from_slice(&acc);
-            }
-        }
-        let mut out = Rgb::new(out_w, out_h);
-        let stride = out_w as usize * 3;
-        for oy in 0..out_h as usize {
-            let (start, weights) = vertical.of(oy);
-            let dst = &mut out.data[oy * stride..(oy + 1) * stride];
-            let mut acc = vec![0f32; stride];
-            for (k, &wgt) in weights.iter().enumerate() {
-                let r = start + k - row_lo as usize;
-                let row = &mid[r * stride..(r + 1) * stride];
-                acc.iter_mut().zip(row).for_each(|(a, v)| *a += wgt * v);
-            }
-            dst.iter_mut()
-                .zip(&acc)
-                .for_each(|(d, v)| *d = v.round().clamp(0.0, 255.0) as u8);
-        }
-        out
-    }
-
     /// Grey level (BT.601 luma) of every pixel.
     pub fn luma(&self) -> Vec<u8> {
         self.data
@@ -280,64 +238,6 @@ impl Rgb {
                     / 1000) as u8
             })
             .collect()
-    }
-}
-
-/// Precomputed filter taps of one axis of a resampling: for each output pixel
-/// the first source index and normalised weights (a triangle filter widened
-/// by the reduction factor, so downscaling averages instead of aliasing).
-struct Taps {
-    starts: Vec<usize>,
-    weights: Vec<Vec<f32>>,
-}
-
-impl Taps {
-    fn new(origin: f32, extent: f32, out: u32, source_len: u32) -> Taps {
-        let scale = extent / out.max(1) as f32;
-        let support = scale.max(1.0);
-        let last = source_len.saturating_sub(1) as i64;
-        let mut starts = Vec::with_capacity(out as usize);
-        let mut weights = Vec::with_capacity(out as usize);
-        for o in 0..out {
-            let centre = origin + (o as f32 + 0.5) * scale;
-            let lo = (centre - support).floor() as i64;
-            let hi = (centre + support).ceil() as i64;
-            let lo_c = lo.clamp(0, last);
-            let hi_c = hi.clamp(0, last);
-            let mut w = vec![0f32; (hi_c - lo_c + 1) as usize];
-            for s in lo..=hi {
-                let d = ((s as f32 + 0.5) - centre).abs() / support;
-                let k = (1.0 - d).max(0.0);
-                // Outside the image the edge pixel stands in.
-                let idx = (s.clamp(0, last) - lo_c) as usize;
-                w[idx] += k;
-            }
-            let sum: f32 = w.iter().sum();
-            if sum > 0.0 {
-                w.iter_mut().for_each(|v| *v /= sum);
-            } else {
-                w[0] = 1.0;
-            }
-            starts.push(lo_c as usize);
-            weights.push(w);
-        }
-        Taps { starts, weights }
-    }
-
-    fn of(&self, o: usize) -> (usize, &[f32]) {
-        (self.starts[o], &self.weights[o])
-    }
-
-    fn source_span(&self) -> (u32, u32) {
-        let lo = self.starts.iter().copied().min().unwrap_or(0);
-        let hi = self
-            .starts
-            .iter()
-            .zip(&self.weights)
-            .map(|(s, w)| s + w.len().saturating_sub(1))
-            .max()
-            .unwrap_or(0);
-        (lo as u32, hi as u32)
     }
 }
 
@@ -418,7 +318,8 @@ impl BlockMean {
 mod tests {
     use super::*;
 
-    fn gradient(w: u32, h: u32) -> Rgb {
+    /// A test image whose every pixel differs from its neighbours.
+    pub(super) fn gradient(w: u32, h: u32) -> Rgb {
         Rgb::from_fn(w, h, |x, y| [(x * 7 % 256) as u8, (y * 5 % 256) as u8, 128])
     }
 
@@ -465,15 +366,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn resampling_a_flat_image_keeps_it_flat_and_identity_is_exact() {
-        let flat = Rgb::from_fn(40, 30, |_, _| [200, 100, 50]);
-        let r = flat.resample((3.0, 2.0, 30.0, 20.0), 13, 9);
-        assert!(r.data.chunks(3).all(|p| p == [200, 100, 50]));
-        let img = gradient(16, 12);
-        assert_eq!(img.resample((0.0, 0.0, 16.0, 12.0), 16, 12), img);
     }
 
     /// Every factor (those with whole blocks unrolled and the others), sizes
