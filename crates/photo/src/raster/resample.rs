@@ -289,7 +289,7 @@ mod tests {
                 [
                     (x * 37 + y) as u8,
                     (x * x + 3 * y) as u8,
-                    (255 - x * 11) as u8,
+                    255 - (x * 11) as u8,
                 ]
             });
             // Rectangles inside, across and beyond the edges, scaled up and down.
