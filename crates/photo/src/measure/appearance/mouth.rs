@@ -6,7 +6,7 @@
 
 use super::{lab_all, median, point, polygon_pixels, polygon_spans, share, Lab};
 use crate::colour::lab;
-use crate::face::{idx, Face};
+use crate::face::idx;
 use crate::measure::Scene;
 use crate::raster::Rgb;
 use crate::report::{Code, Finding};
@@ -22,7 +22,8 @@ pub(super) fn finding(s: &Scene, cheeks: &[[u8; 3]], step: u32) -> Finding {
     let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
     let inside = lab_all(&polygon_pixels(s.img, &outline, step));
     let (cavity, dark) = cavity(&inside);
-    let gap = dark_gap(s.img, face, &outline, step, dark);
+    let corners = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
+    let gap = dark_gap(s.img, corners, &outline, step, dark);
     let teeth = teeth(&inside, &lab_all(cheeks));
     Finding::new(Code::MouthClosed, "嘴唇自然闭合")
         .measured(
@@ -54,22 +55,29 @@ pub(super) fn finding(s: &Scene, cheeks: &[[u8; 3]], step: u32) -> Finding {
 /// How thick the dark gap between the lips is across the middle third of
 /// the mouth: per column, the pixels inside the outline darker than `dark`
 /// (half the outline's median L*, as for the cavity), median over the
-/// columns, as a fraction of the mouth's width. The cavity's share is
-/// diluted by full lips; this reading is not. Closed lips show only their
-/// thin seam.
-fn dark_gap(img: &Rgb, face: &Face, outline: &[(f32, f32)], step: u32, dark: f32) -> f32 {
-    let (a, b) = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
+/// columns, as a fraction of the mouth's width (between its `corners`).
+/// The cavity's share is diluted by full lips; this reading is not. Closed
+/// lips show only their thin seam.
+fn dark_gap(
+    img: &Rgb,
+    (a, b): ((f32, f32), (f32, f32)),
+    outline: &[(f32, f32)],
+    step: u32,
+    dark: f32,
+) -> f32 {
     let width = (b.0 - a.0).hypot(b.1 - a.1);
     let third = (b.0 - a.0).abs() / 3.0;
     let first = (a.0.min(b.0) + third).max(0.0).ceil() as u32;
-    // Columns on one grid for every row, `step` apart.
-    let mut counts = vec![0u32; (third / step as f32) as usize];
+    // Columns on one grid for every row, `step` apart; never more than the
+    // picture has, whatever the landmarks say.
+    let columns = ((third / step as f32) as usize).min(img.width as usize);
+    let mut counts = vec![0u32; columns];
     if counts.is_empty() {
         return 0.0;
     }
     polygon_spans(img, outline, step, |y, xs| {
         for (i, count) in counts.iter_mut().enumerate() {
-            let x = first + i as u32 * step;
+            let x = first.saturating_add((i as u32).saturating_mul(step));
             if xs.contains(&x) && lab(img.at(x, y)).l < dark {
                 *count += step;
             }
@@ -157,6 +165,48 @@ mod tests {
         assert_eq!(teeth(&m, &grey), 0.0);
         assert_eq!(teeth(&m, &[]), 0.0);
         assert_eq!(teeth(&[], &cheeks()), 0.0);
+    }
+
+    /// A 60×40 mouth of lips (L* about 50) between corners (20, 20) and
+    /// (80, 20), with a dark band `gap` rows thick across its middle.
+    fn mouth_picture(gap: u32) -> (Rgb, Vec<(f32, f32)>) {
+        let img = Rgb::from_fn(100, 40, |_, y| {
+            if (20 - gap / 2..20 - gap / 2 + gap).contains(&y) {
+                [20, 10, 10]
+            } else {
+                [190, 90, 90]
+            }
+        });
+        let outline = vec![(20.0, 20.0), (50.0, 2.0), (80.0, 20.0), (50.0, 38.0)];
+        (img, outline)
+    }
+
+    #[test]
+    fn the_dark_gap_is_the_band_s_thickness_over_the_mouth_s_width() {
+        let corners = ((20.0, 20.0), (80.0, 20.0));
+        for (gap, step) in [(0, 1), (2, 1), (6, 1), (6, 2), (12, 1)] {
+            let (img, outline) = mouth_picture(gap);
+            let g = dark_gap(&img, corners, &outline, step, 25.0);
+            // Counted in sampled rows, `step` pixels each.
+            let rows = gap.div_ceil(step) * step;
+            assert!((g - rows as f32 / 60.0).abs() < 1e-6, "{gap} {step}: {g}");
+        }
+    }
+
+    #[test]
+    fn corners_nowhere_read_no_gap_and_allocate_nothing_large() {
+        let (img, outline) = mouth_picture(6);
+        for corners in [
+            ((f32::NAN, 20.0), (80.0, 20.0)),
+            ((f32::NEG_INFINITY, 20.0), (f32::INFINITY, 20.0)),
+            ((-1e30, 20.0), (1e30, 20.0)),
+            // Past the last column a u32 can name.
+            ((5e9, 20.0), (5e9 + 4096.0, 20.0)),
+            ((50.0, 20.0), (50.0, 20.0)),
+        ] {
+            let g = dark_gap(&img, corners, &outline, 1, 25.0);
+            assert!(g.is_finite() && g >= 0.0, "{corners:?}: {g}");
+        }
     }
 
     #[test]
