@@ -17,7 +17,7 @@ impl Rgb {
         vertical_pass(&mid, &vertical, out_w, out_h)
     }
 
-    /// The horizontal pass over the source rows `rows` (inclusive), which the
+    /// The horizontal pass over the source rows `row_lo..=row_hi`, those the
     /// vertical pass will read: per row and output column, the weighted sum
     /// of each channel, tap by tap in source order. Each row is widened to
     /// four floats a pixel first, so that a tap is one vector multiply-add.
