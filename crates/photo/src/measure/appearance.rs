@@ -5,7 +5,7 @@
 
 mod mouth;
 
-use super::{nth, Scene};
+use super::{median, Scene};
 use crate::colour::{delta_e76, lab_all, Lab};
 use crate::face::{idx, Face};
 use crate::raster::Rgb;
@@ -49,13 +49,8 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
             }),
     );
     let step = sample_step(face, s.to_frame);
-    let cheek_l = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
-    let cheek_r = patch(img, point(face, CHEEKS.1), face.face_width * 0.07, step);
-    out.push(mouth::finding(
-        s,
-        &[cheek_l.as_slice(), &cheek_r].concat(),
-        step,
-    ));
+    let cheeks = Cheeks::read(img, face, step);
+    out.push(mouth::finding(s, &cheeks.lab, step));
 
     let oval = oval_pixels(img, face, step);
     let oval_lab = lab_all(&oval);
@@ -77,9 +72,10 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
             }),
     );
 
+    let (left, right) = cheeks.lab.split_at(cheeks.left);
     let (ll, lr) = (
-        median(lightness(&cheek_l)).unwrap_or(0.0),
-        median(lightness(&cheek_r)).unwrap_or(0.0),
+        median_l(left).unwrap_or(0.0),
+        median_l(right).unwrap_or(0.0),
     );
     let side = (ll - lr).abs();
     out.push(
@@ -101,7 +97,8 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
             }),
     );
 
-    out.extend(eye_findings(s, &cheek_l, &cheek_r, step));
+    let cheek = median_l(&cheeks.lab).unwrap_or(1.0);
+    out.extend(eye_findings(s, cheek, step));
 
     let chroma = mean(oval_lab.iter().map(|c| c.chroma()).collect()).unwrap_or(0.0);
     out.push(
@@ -124,8 +121,8 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
     );
 
     out.push(distortion(face));
-    out.push(hair_over_brows(s, &cheek_l, &cheek_r, step));
-    out.push(ears(s, &cheek_l, &cheek_r, step));
+    out.push(hair_over_brows(s, cheeks.mean, step));
+    out.push(ears(s, cheeks.mean, step));
     out.push(
         Finding::new(Code::Headwear, "未戴帽子等头部覆盖物")
             .for_reviewer("请审核人员确认未戴帽子、头巾、发箍等（宗教、医疗需要的除外，且不得遮挡脸部或造成阴影）"),
@@ -215,11 +212,6 @@ fn oval_pixels(img: &Rgb, face: &Face, step: u32) -> Vec<[u8; 3]> {
     polygon_pixels(img, &poly, step)
 }
 
-fn median(mut v: Vec<f32>) -> Option<f32> {
-    let mid = v.len() / 2;
-    nth(&mut v, mid)
-}
-
 fn mean(v: Vec<f32>) -> Option<f32> {
     (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32)
 }
@@ -238,16 +230,45 @@ fn lightness(pixels: &[[u8; 3]]) -> Vec<f32> {
     lab_all(pixels).iter().map(|c| c.l).collect()
 }
 
-fn mean_lab(pixels: &[[u8; 3]]) -> Option<Lab> {
-    crate::colour::mean_lab(pixels.iter().copied())
+/// Median L* of some pixels already in CIELAB.
+fn median_l(lab: &[Lab]) -> Option<f32> {
+    median(lab.iter().map(|c| c.l).collect())
 }
 
-/// Glare, tint and red eye, per eye.
-fn eye_findings(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Vec<Finding> {
+/// Both cheek patches, read once: the skin that the lighting, lens, mouth,
+/// hair and ear rules compare with.
+struct Cheeks {
+    /// CIELAB of the image-left patch's pixels, then the image-right's.
+    lab: Vec<Lab>,
+    /// How many of them are the image-left patch's.
+    left: usize,
+    /// Mean colour of both patches (averaged in linear light).
+    mean: Option<Lab>,
+}
+
+impl Cheeks {
+    fn read(img: &Rgb, face: &Face, step: u32) -> Cheeks {
+        let mut pixels = patch(img, point(face, CHEEKS.0), face.face_width * 0.07, step);
+        let left = pixels.len();
+        pixels.extend(patch(
+            img,
+            point(face, CHEEKS.1),
+            face.face_width * 0.07,
+            step,
+        ));
+        Cheeks {
+            lab: lab_all(&pixels),
+            left,
+            mean: crate::colour::mean_lab(pixels.iter().copied()),
+        }
+    }
+}
+
+/// Glare, tint and red eye, per eye, against `cheek`, the cheeks' median L*.
+fn eye_findings(s: &Scene, cheek: f32, step: u32) -> Vec<Finding> {
     let face = s.face;
     let img = s.img;
     let l = &s.spec.lighting;
-    let cheek = median([lightness(cheek_l), lightness(cheek_r)].concat()).unwrap_or(1.0);
     let (mut glare, mut red) = (0f32, 0f32);
     // The darker eye's lightness against the cheeks and its own contrast,
     // and the lighter eye's lightness.
@@ -450,9 +471,8 @@ fn distortion(face: &Face) -> Finding {
 
 /// Skin between each eyebrow and the forehead centre: hair there covers the
 /// eyebrows.
-fn hair_over_brows(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Finding {
+fn hair_over_brows(s: &Scene, skin: Option<Lab>, step: u32) -> Finding {
     let face = s.face;
-    let skin = mean_lab(&[cheek_l, cheek_r].concat());
     let f = Finding::new(Code::HairCoversFace, "头发未遮挡眉毛、眼睛");
     let Some(skin) = skin else {
         return f
@@ -483,10 +503,10 @@ fn hair_over_brows(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u3
 
 /// Ears: skin just outside each cheek at ear height. Long hair hides them;
 /// a turned head shows one ear only.
-fn ears(s: &Scene, cheek_l: &[[u8; 3]], cheek_r: &[[u8; 3]], step: u32) -> Finding {
+fn ears(s: &Scene, skin: Option<Lab>, step: u32) -> Finding {
     let face = s.face;
     let f = Finding::new(Code::EarsVisible, "耳朵露出且对称");
-    let Some(skin) = mean_lab(&[cheek_l, cheek_r].concat()) else {
+    let Some(skin) = skin else {
         return f
             .text("未能测量")
             .for_reviewer("请审核人员确认双耳露出且对称");

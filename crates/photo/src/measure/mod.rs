@@ -50,6 +50,13 @@ pub(crate) fn nth(v: &mut [f32], k: usize) -> Option<f32> {
     (k < v.len()).then(|| *v.select_nth_unstable_by(k, f32::total_cmp).1)
 }
 
+/// The upper median (the middle value, or the higher of the two middle
+/// ones), `None` for no values.
+pub(crate) fn median(mut v: Vec<f32>) -> Option<f32> {
+    let mid = v.len() / 2;
+    nth(&mut v, mid)
+}
+
 pub(crate) fn range_px(r: &crate::spec::Range) -> String {
     format!("{}–{} 像素", r.min.round() as i64, r.max.round() as i64)
 }

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use super::border::{bands, Bands};
-use super::nth;
+use super::{median, nth};
 use crate::colour::{delta_e76, Lab};
 use crate::face::Face;
 use crate::raster::Rgb;
@@ -358,11 +358,7 @@ impl Inner {
 }
 
 fn median_lab(v: &[Lab]) -> Lab {
-    let pick = |f: fn(&Lab) -> f32| {
-        let mut xs: Vec<f32> = v.iter().map(f).collect();
-        let mid = xs.len() / 2;
-        nth(&mut xs, mid).unwrap_or(0.0)
-    };
+    let pick = |f: fn(&Lab) -> f32| median(v.iter().map(f).collect()).unwrap_or(0.0);
     Lab {
         l: pick(|c| c.l),
         a: pick(|c| c.a),

@@ -4,10 +4,10 @@
 //! pixels inside the lips' outer outline, which the mesh places well even
 //! when it closes the gap.
 
-use super::{lab_all, median, point, polygon_pixels, polygon_spans, share, Lab};
+use super::{lab_all, point, polygon_pixels, polygon_spans, share, Lab};
 use crate::colour::lab;
 use crate::face::idx;
-use crate::measure::Scene;
+use crate::measure::{median, Scene};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding};
 
@@ -17,14 +17,15 @@ use crate::report::{Code, Finding};
 /// least 5.5 on every colour photo.
 const MIN_CHEEK_REDNESS: f32 = 3.0;
 
-pub(super) fn finding(s: &Scene, cheeks: &[[u8; 3]], step: u32) -> Finding {
+/// `cheeks` is the cheeks' pixels in CIELAB, the skin the teeth are told from.
+pub(super) fn finding(s: &Scene, cheeks: &[Lab], step: u32) -> Finding {
     let (face, e) = (s.face, &s.spec.expression);
     let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
     let inside = lab_all(&polygon_pixels(s.img, &outline, step));
     let (cavity, dark) = cavity(&inside);
     let corners = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
     let gap = dark_gap(s.img, corners, &outline, step, dark);
-    let teeth = teeth(&inside, &lab_all(cheeks));
+    let teeth = teeth(&inside, cheeks);
     Finding::new(Code::MouthClosed, "嘴唇自然闭合")
         .measured(
             face.mouth_opening,
