@@ -87,6 +87,19 @@ struct Edge<'a> {
     inward: isize,
 }
 
+/// Lines of a side edge counted together. A side edge's line is a column,
+/// one pixel per image row, so it is read a block of columns at a time: each
+/// row's pixels of the block are adjacent bytes.
+const BLOCK: usize = 8;
+
+/// How many of a line's samples are even with the outer line's mean, and
+/// how many jump from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    even: usize,
+    jump: usize,
+}
+
 impl Edge<'_> {
     /// An outer line of one colour that stays even inwards, then the picture:
     /// the band's depth in lines, or 0. `extent` lines exist.
@@ -100,7 +113,18 @@ impl Edge<'_> {
                 m[2] + f32::from(p[2]) / n,
             ]
         });
-        let even = |d| self.count(d, mean, |x| x < EVEN_RGB) as f32 / n >= EVEN_SHARE;
+        let near = Near::new(mean);
+        // Lines 0..len are counted; a line past them counts its whole block.
+        let mut tallies: Vec<Tally> = Vec::new();
+        let mut tally = |d: u32| -> Tally {
+            let d = d as usize;
+            while tallies.len() <= d {
+                let lines = BLOCK.min(extent as usize - tallies.len());
+                self.count(tallies.len(), lines, &near, &mut tallies);
+            }
+            tallies[d]
+        };
+        let mut even = |d| tally(d).even as f32 / n >= EVEN_SHARE;
         if !even(0) {
             return 0;
         }
@@ -108,7 +132,7 @@ impl Edge<'_> {
             return 0;
         };
         (end..(end + BLEND).min(extent))
-            .find(|&d| self.count(d, mean, |x| x > JUMP_RGB) as f32 / n > JUMP_SHARE)
+            .find(|&d| tally(d).jump as f32 / n > JUMP_SHARE)
             .unwrap_or(0)
     }
 
@@ -119,33 +143,114 @@ impl Edge<'_> {
         [self.data[at], self.data[at + 1], self.data[at + 2]]
     }
 
-    /// Pixels of line `d` with `keep(distance to mean)`, eight at a time as
-    /// lanes, so that the square roots run as one vector instruction.
-    fn count(&self, d: u32, mean: [f32; 3], keep: impl Fn(f32) -> bool) -> usize {
-        const LANES: usize = 8;
-        let whole = self.samples / LANES * LANES;
-        let mut n = 0;
-        for i in (0..whole).step_by(LANES) {
-            let mut dist = [0f32; LANES];
-            let p: [[u8; 3]; LANES] = std::array::from_fn(|l| self.pixel(d, i + l));
-            for c in 0..3 {
-                for (dist, p) in dist.iter_mut().zip(&p) {
-                    *dist += (f32::from(p[c]) - mean[c]).powi(2);
-                }
+    /// Tallies lines `d0..d0 + lines` onto `out`.
+    fn count(&self, d0: usize, lines: usize, near: &Near, out: &mut Vec<Tally>) {
+        if self.inward.unsigned_abs() == 3 {
+            self.count_columns(d0, lines, near, out);
+        } else {
+            for d in d0..d0 + lines {
+                out.push(self.count_row(d, near));
             }
-            n += dist.iter().filter(|x| keep(x.sqrt())).count();
         }
-        n + (whole..self.samples)
-            .filter(|&i| keep(distance(self.pixel(d, i), mean)))
-            .count()
+    }
+
+    /// A top or bottom line: every other pixel of one row.
+    fn count_row(&self, d: usize, near: &Near) -> Tally {
+        let start = (self.first + d as isize * self.inward) as usize;
+        let row = &self.data[start..start + (self.samples - 1) * 6 + 3];
+        let mut t = Tally::default();
+        for p in row.chunks(6) {
+            near.add(&mut t, p);
+        }
+        t
+    }
+
+    /// Side lines `d0..d0 + lines` (at most `BLOCK`), read row by row: the
+    /// block's pixels in one row are adjacent, in line order on the left
+    /// edge and in reverse on the right.
+    fn count_columns(&self, d0: usize, lines: usize, near: &Near, out: &mut Vec<Tally>) {
+        let mut t = [Tally::default(); BLOCK];
+        let forward = self.inward > 0;
+        for i in 0..self.samples {
+            let base = self.first + i as isize * self.step;
+            let lo = if forward {
+                base + 3 * d0 as isize
+            } else {
+                base - 3 * (d0 + lines - 1) as isize
+            } as usize;
+            for (t, p) in t
+                .iter_mut()
+                .zip(self.data[lo..lo + 3 * lines].chunks_exact(3))
+            {
+                near.add(t, p);
+            }
+        }
+        // Entry `l` is line `d0 + l`, or `d0 + lines - 1 - l` on the right.
+        let t = &mut t[..lines];
+        if !forward {
+            t.reverse();
+        }
+        out.extend_from_slice(t);
     }
 }
 
-fn distance(a: [u8; 3], b: [f32; 3]) -> f32 {
-    ((f32::from(a[0]) - b[0]).powi(2)
-        + (f32::from(a[1]) - b[1]).powi(2)
-        + (f32::from(a[2]) - b[2]).powi(2))
-    .sqrt()
+/// A pixel's RGB distance to the outer line's mean, compared with the two
+/// limits without a square root: each channel's squared difference comes
+/// from a table of all 256 byte values, and the three are summed red, green,
+/// blue (the float the scan took the root of when it computed it per
+/// pixel); the root is below (or above) a limit exactly when that sum is
+/// below (or above) the thresholds `Near::new` finds, the square root being
+/// monotonic. Every pixel counts where it counted before, for two additions
+/// and two comparisons.
+struct Near {
+    squares: [[f32; 256]; 3],
+    /// Sums below this are even: the least `x` with `√x ≥ EVEN_RGB`.
+    even_below: f32,
+    /// Sums above this jump: the greatest `x` with `√x ≤ JUMP_RGB`.
+    jump_above: f32,
+}
+
+impl Near {
+    fn new(mean: [f32; 3]) -> Near {
+        Near {
+            squares: mean.map(|m| std::array::from_fn(|v| (v as f32 - m).powi(2))),
+            even_below: least_with_root_at_least(EVEN_RGB),
+            jump_above: f32::from_bits(least_with_root_above(JUMP_RGB).to_bits() - 1),
+        }
+    }
+
+    #[inline(always)]
+    fn add(&self, t: &mut Tally, p: &[u8]) {
+        if let [r, g, b, ..] = *p {
+            let [sr, sg, sb] = &self.squares;
+            let x = sr[usize::from(r)] + sg[usize::from(g)] + sb[usize::from(b)];
+            t.even += usize::from(x < self.even_below);
+            t.jump += usize::from(x > self.jump_above);
+        }
+    }
+}
+
+/// The least non-negative float whose square root is at least `limit`
+/// (positive floats order like their bits, so a step is one bit).
+fn least_with_root_at_least(limit: f32) -> f32 {
+    least(limit, |x| x.sqrt() >= limit)
+}
+
+fn least_with_root_above(limit: f32) -> f32 {
+    least(limit, |x| x.sqrt() > limit)
+}
+
+/// The least float from `limit²`'s neighbourhood satisfying `holds`, which
+/// is false below it and true above it.
+fn least(limit: f32, holds: impl Fn(f32) -> bool) -> f32 {
+    let mut x = limit * limit;
+    while x > 0.0 && holds(f32::from_bits(x.to_bits() - 1)) {
+        x = f32::from_bits(x.to_bits() - 1);
+    }
+    while !holds(x) {
+        x = f32::from_bits(x.to_bits() + 1);
+    }
+    x
 }
 
 #[cfg(test)]
@@ -274,6 +379,45 @@ mod tests {
                 right: gathered(h, w, max, |a, d| img.at(w - 1 - d, a)),
             };
             proptest::prop_assert_eq!(bands(&img), want);
+        }
+    }
+
+    /// RGB distance as the edge scan first computed it, with a square root.
+    fn distance(a: [u8; 3], b: [f32; 3]) -> f32 {
+        ((f32::from(a[0]) - b[0]).powi(2)
+            + (f32::from(a[1]) - b[1]).powi(2)
+            + (f32::from(a[2]) - b[2]).powi(2))
+        .sqrt()
+    }
+
+    /// The tables and thresholds classify every sum of squares as the
+    /// square root did: checked on every float within 2²² steps of each
+    /// limit's square (the root is monotonic, so farther floats follow), and
+    /// on the per-channel tables against `distance` for a spread of colours.
+    #[test]
+    fn thresholds_without_a_square_root_classify_as_with_one() {
+        let near = Near::new([100.0, 100.0, 100.0]);
+        for limit in [EVEN_RGB, JUMP_RGB] {
+            let centre = (limit * limit).to_bits();
+            for bits in centre - (1 << 22)..centre + (1 << 22) {
+                let x = f32::from_bits(bits);
+                assert_eq!(x < near.even_below, x.sqrt() < EVEN_RGB, "{x}");
+                assert_eq!(x > near.jump_above, x.sqrt() > JUMP_RGB, "{x}");
+            }
+        }
+        for mean in [[0.0, 0.0, 0.0], [12.5, 200.25, 99.9], [255.0, 254.3, 1.7]] {
+            let near = Near::new(mean);
+            for v in (0..1 << 24).step_by(97) {
+                let p = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+                let mut t = Tally::default();
+                near.add(&mut t, &p);
+                let d = distance(p, mean);
+                let want = Tally {
+                    even: usize::from(d < EVEN_RGB),
+                    jump: usize::from(d > JUMP_RGB),
+                };
+                assert_eq!(t, want, "{p:?} {mean:?}");
+            }
         }
     }
 
