@@ -121,7 +121,12 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
         seg: None,
     };
     let mut m = Measurements::default();
-    let analysis = match face::analyse(models, &analysed.img) {
+    // The detector's and the segmentation's reductions, in one pass when they nest.
+    let (for_detector, for_segment) = analysed.img.reduce_nested(
+        face::detector::reduction(&analysed.img),
+        segment::reduction(&analysed.img),
+    );
+    let analysis = match face::analyse_reduced(models, &analysed.img, &for_detector) {
         Ok(a) => a,
         Err(e) => {
             findings.push(
@@ -141,7 +146,7 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
         return (finish(findings, m), Some(analysed));
     };
     findings.push(Finding::new(Code::FaceNone, "检测到人脸").text("1 张"));
-    let seg = segment::segment(&analysed.img, &segment::Head::of(&face));
+    let seg = segment::segment_reduced(&analysed.img, &for_segment, &segment::Head::of(&face));
     let mut others = analysis.detections.clone();
     others.extend(backdrop_detections(
         models,

@@ -4,6 +4,7 @@
 //! fixed photo). Nothing here mirrors or rotates a person's photo on its own:
 //! orientation only undoes what the camera recorded.
 
+mod reduce;
 mod resample;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -136,53 +137,6 @@ impl Rgb {
         Some(out)
     }
 
-    /// Averages `factor`×`factor` blocks (the last partial blocks too).
-    pub fn reduce(&self, factor: u32) -> Rgb {
-        if factor <= 1 {
-            return self.clone();
-        }
-        let (w, h) = (self.width.div_ceil(factor), self.height.div_ceil(factor));
-        let f = factor as usize;
-        let src_w = self.width as usize;
-        let mut out = Rgb::new(w, h);
-        let mut rows = vec![0u32; src_w * 3];
-        for by in 0..h as usize {
-            rows.iter_mut().for_each(|a| *a = 0);
-            let y_end = ((by + 1) * f).min(self.height as usize);
-            for y in by * f..y_end {
-                let row = &self.data[y * src_w * 3..(y + 1) * src_w * 3];
-                rows.iter_mut()
-                    .zip(row)
-                    .for_each(|(a, &v)| *a += u32::from(v));
-            }
-            let ny = (y_end - by * f) as u32;
-            let whole = BlockMean::new(ny * factor);
-            let out_row = &mut out.data[by * w as usize * 3..(by + 1) * w as usize * 3];
-            // Whole blocks with the factor known to the compiler (the detector
-            // reduces by 3, the segmentation by 6 on a 12 MP capture).
-            let done = match f {
-                2 => whole_blocks::<2>(&rows, out_row, whole),
-                3 => whole_blocks::<3>(&rows, out_row, whole),
-                4 => whole_blocks::<4>(&rows, out_row, whole),
-                6 => whole_blocks::<6>(&rows, out_row, whole),
-                8 => whole_blocks::<8>(&rows, out_row, whole),
-                _ => 0,
-            };
-            for bx in done..w as usize {
-                let x_end = ((bx + 1) * f).min(src_w);
-                let n = ny * (x_end - bx * f) as u32;
-                let mean = if n == whole.n {
-                    whole
-                } else {
-                    BlockMean::new(n)
-                };
-                let dst = &mut out_row[bx * 3..bx * 3 + 3];
-                block_mean(&rows[bx * f * 3..x_end * 3], mean, dst);
-            }
-        }
-        out
-    }
-
     /// Undoes an EXIF orientation (1–8), giving the image as the camera saw it.
     ///
     /// Phones mostly store portraits rotated (orientation 6), so this turns
@@ -241,31 +195,6 @@ impl Rgb {
     }
 }
 
-/// The first blocks of a band's column sums, each `F` pixels wide, into
-/// `out_row`; returns how many were done (the last, partial block is not).
-fn whole_blocks<const F: usize>(rows: &[u32], out_row: &mut [u8], mean: BlockMean) -> usize {
-    let mut done = 0;
-    for (dst, block) in out_row.chunks_exact_mut(3).zip(rows.chunks_exact(3 * F)) {
-        block_mean(block, mean, dst);
-        done += 1;
-    }
-    done
-}
-
-/// One output pixel, `dst`: the mean of a block's column sums (RGB triples).
-#[inline(always)]
-fn block_mean(block: &[u32], mean: BlockMean, dst: &mut [u8]) {
-    let mut acc = [0u32; 3];
-    for px in block.chunks_exact(3) {
-        acc[0] += px[0];
-        acc[1] += px[1];
-        acc[2] += px[2];
-    }
-    for (d, a) in dst.iter_mut().zip(acc) {
-        *d = mean.of(a);
-    }
-}
-
 /// The bilinear blend of four pixels (top-left, top-right, bottom-left,
 /// bottom-right) at fractions `(ax, ay)` of the way across and down.
 #[inline]
@@ -281,38 +210,6 @@ fn blend((p00, p10, p01, p11): Square, (ax, ay): (f32, f32)) -> [f32; 3] {
 
 /// Four pixels: top-left, top-right, bottom-left, bottom-right.
 type Square = ([u8; 3], [u8; 3], [u8; 3], [u8; 3]);
-
-/// A block's mean, `(sum + n / 2) / n`, by one multiplication: hardware
-/// division was most of `reduce`'s time. With `m = ⌈2⁴⁰ / n⌉` the error
-/// `m·n − 2⁴⁰` is below `n`, so for a numerator below 2²⁴ the product adds
-/// less than `1/n` to a quotient whose fraction is at most `(n − 1)/n`, and
-/// its top bits are the exact quotient. Sums of 8-bit values over at most
-/// 2¹⁶ pixels stay below 2²⁴; larger blocks divide.
-#[derive(Debug, Clone, Copy)]
-struct BlockMean {
-    n: u32,
-    /// 0 when `n` is beyond the exact range.
-    m: u64,
-}
-
-impl BlockMean {
-    fn new(n: u32) -> BlockMean {
-        let m = match n {
-            1..=65_536 => (1u64 << 40).div_ceil(u64::from(n)),
-            _ => 0,
-        };
-        BlockMean { n, m }
-    }
-
-    fn of(self, sum: u32) -> u8 {
-        let rounded = sum + self.n / 2;
-        if self.m == 0 {
-            (rounded / self.n.max(1)) as u8
-        } else {
-            ((u64::from(rounded) * self.m) >> 40) as u8
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -366,52 +263,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    /// Every factor (those with whole blocks unrolled and the others), sizes
-    /// with and without a partial last block, against the rounded mean
-    /// computed plainly.
-    #[test]
-    fn reduce_matches_the_rounded_mean_of_each_block() {
-        for f in 2..=9u32 {
-            for (w, h) in [(1, 1), (7, 5), (16, 9), (19, 23), (24, 24)] {
-                let img = Rgb::from_fn(w, h, |x, y| {
-                    [
-                        (x * 37 + y * 11) as u8,
-                        (x * y * 5 + 3) as u8,
-                        (255 - (x + y) * 9 % 256) as u8,
-                    ]
-                });
-                let r = img.reduce(f);
-                assert_eq!((r.width, r.height), (w.div_ceil(f), h.div_ceil(f)));
-                for (by, bx) in (0..r.height).flat_map(|y| (0..r.width).map(move |x| (y, x))) {
-                    let (xs, ys) = (bx * f..((bx + 1) * f).min(w), by * f..((by + 1) * f).min(h));
-                    let n = xs.len() as u32 * ys.len() as u32;
-                    let want: [u8; 3] = std::array::from_fn(|c| {
-                        let sum: u32 = ys
-                            .clone()
-                            .flat_map(|y| xs.clone().map(move |x| (x, y)))
-                            .map(|(x, y)| u32::from(img.at(x, y)[c]))
-                            .sum();
-                        ((sum + n / 2) / n) as u8
-                    });
-                    assert_eq!(
-                        r.at(bx, by),
-                        want,
-                        "factor {f}, {w}×{h}, block ({bx}, {by})"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn reduce_averages_blocks() {
-        let img = Rgb::from_fn(4, 2, |x, _| if x < 2 { [0, 0, 0] } else { [200, 200, 200] });
-        let r = img.reduce(2);
-        assert_eq!((r.width, r.height), (2, 1));
-        assert_eq!(r.at(0, 0), [0, 0, 0]);
-        assert_eq!(r.at(1, 0), [200, 200, 200]);
     }
 
     /// Bilinear sampling as first written: four clamped lookups per point.
@@ -479,24 +330,6 @@ mod tests {
                     }
                 }
                 None => proptest::prop_assert!(!all_inside),
-            }
-        }
-    }
-
-    /// Every sum a block of up to 300 pixels can have, and the largest
-    /// blocks' extremes, against plain division.
-    #[test]
-    fn block_means_divide_exactly() {
-        for n in 1..=300u32 {
-            let mean = BlockMean::new(n);
-            for sum in 0..=255 * n {
-                assert_eq!(u32::from(mean.of(sum)), (sum + n / 2) / n, "{sum} / {n}");
-            }
-        }
-        for n in [65_535u32, 65_536, 65_537, 1 << 20] {
-            let mean = BlockMean::new(n);
-            for sum in [0, 1, n / 2 - 1, n / 2, n - 1, n, 127 * n + n / 2, 255 * n] {
-                assert_eq!(u32::from(mean.of(sum)), (sum + n / 2) / n, "{sum} / {n}");
             }
         }
     }

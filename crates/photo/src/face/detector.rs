@@ -59,10 +59,22 @@ fn anchors() -> Vec<(f32, f32)> {
 
 /// All faces in the image, best first.
 pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> {
-    // Reduce big images first so that bilinear sampling into 128×128 does not alias.
-    let long = img.width.max(img.height);
-    let factor = (long / (SIDE as u32 * 2)).max(1);
-    let small = img.reduce(factor);
+    let factor = reduction(img);
+    detect_reduced(models, &img.reduce(factor), factor)
+}
+
+/// The block reduction the whole-image detection looks at: big images are
+/// reduced first so that bilinear sampling into 128×128 does not alias.
+pub fn reduction(img: &Rgb) -> u32 {
+    (img.width.max(img.height) / (SIDE as u32 * 2)).max(1)
+}
+
+/// [`detect`] on `small`, the image reduced by `factor` ([`reduction`]).
+pub fn detect_reduced(
+    models: &Models,
+    small: &Rgb,
+    factor: u32,
+) -> Result<Vec<Detection>, ModelError> {
     let side = small.width.max(small.height) as f32;
     let letterbox = Roi {
         cx: small.width as f32 / 2.0,
@@ -70,7 +82,7 @@ pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> 
         side,
         rotation: 0.0,
     };
-    detect_roi(models, &small, letterbox, factor as f32, Outside::Black)
+    detect_roi(models, small, letterbox, factor as f32, Outside::Black)
 }
 
 /// Faces inside one square of the image (centre and side in image pixels),

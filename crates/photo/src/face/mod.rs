@@ -83,7 +83,13 @@ pub struct Analysis {
 }
 
 pub fn analyse(models: &Models, img: &Rgb) -> Result<Analysis, ModelError> {
-    let detections = detector::detect(models, img)?;
+    let factor = detector::reduction(img);
+    analyse_reduced(models, img, &img.reduce(factor))
+}
+
+/// [`analyse`], given the image already reduced by [`detector::reduction`].
+pub fn analyse_reduced(models: &Models, img: &Rgb, small: &Rgb) -> Result<Analysis, ModelError> {
+    let detections = detector::detect_reduced(models, small, detector::reduction(img))?;
     let main = detections
         .iter()
         .max_by(|a, b| (a.width() * a.height()).total_cmp(&(b.width() * b.height())));

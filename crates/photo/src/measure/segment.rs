@@ -180,11 +180,20 @@ impl Head {
 /// the face. Bands added around the picture are labelled [`Label::Border`]
 /// and the backdrop is sought inside them.
 pub fn segment(img: &Rgb, head: &Head) -> Segmentation {
+    segment_reduced(img, &img.reduce(reduction(img)), head)
+}
+
+/// The block reduction the segmentation works on: about 120 pixels across.
+pub fn reduction(img: &Rgb) -> u32 {
+    (img.width / 120).max(1)
+}
+
+/// [`segment`], given the image already reduced by [`reduction`].
+pub fn segment_reduced(img: &Rgb, small: &Rgb, head: &Head) -> Segmentation {
     let roll = head.roll;
     let core = |x: u32, y: u32, f: f32| head.core_holds((x as f32 + 0.5) * f, (y as f32 + 0.5) * f);
     let head = head.bounds();
-    let factor = (img.width / 120).max(1);
-    let small = img.reduce(factor);
+    let factor = reduction(img);
     let (w, h) = (small.width, small.height);
     let pixels: Vec<[u8; 3]> = small
         .data
