@@ -165,11 +165,14 @@ fn patch(img: &Rgb, c: (f32, f32), r: f32, step: u32) -> Vec<[u8; 3]> {
     out
 }
 
-/// Pixels inside a polygon, by scanline.
+/// Pixels inside a polygon, by scanline; each span is copied from its row
+/// (the face oval is tens of thousands of pixels on a capture).
 fn polygon_pixels(img: &Rgb, poly: &[(f32, f32)], step: u32) -> Vec<[u8; 3]> {
     let mut out = Vec::new();
     polygon_spans(img, poly, step, |y, xs| {
-        out.extend(xs.step_by(step as usize).map(|x| img.at(x, y)));
+        let row = &img.data[y as usize * img.width as usize * 3..];
+        let span = row[xs.start as usize * 3..xs.end as usize * 3].chunks_exact(3);
+        out.extend(span.step_by(step as usize).map(|p| [p[0], p[1], p[2]]));
     });
     out
 }
