@@ -47,11 +47,21 @@ impl Conv {
         if self.group == 1 {
             let pointwise = self.kernel == (1, 1) && self.stride == (1, 1) && self.pads == [0; 4];
             if pointwise {
-                self.matmul(x, self.in_c, oh * ow, finish)
+                self.matmul(&simd::Dense { x, n: oh * ow }, self.in_c, oh * ow, finish)
+            } else if ow >= 8 {
+                self.phased(x, (h, w), (oh, ow), finish)
             } else {
                 let cols = self.im2col(x, (h, w), (oh, ow));
                 let k = self.in_c * self.kernel.0 * self.kernel.1;
-                self.matmul(&cols, k, oh * ow, finish)
+                self.matmul(
+                    &simd::Dense {
+                        x: &cols,
+                        n: oh * ow,
+                    },
+                    k,
+                    oh * ow,
+                    finish,
+                )
             }
         } else {
             self.depthwise(x, (h, w), (oh, ow), finish)
@@ -59,7 +69,7 @@ impl Conv {
     }
 
     /// Weights `[out_c × k]` times `b` `[k × n]`, plus the bias per row.
-    fn matmul(&self, b: &[f32], k: usize, n: usize, finish: &Finish) -> Vec<f32> {
+    fn matmul(&self, b: &impl simd::Columns, k: usize, n: usize, finish: &Finish) -> Vec<f32> {
         let mut out = biases(&self.bias, n);
         let dims = (self.out_c, k, n);
         simd::gemm(&mut out, &self.weights, &self.packed, b, dims, finish);
@@ -85,6 +95,39 @@ impl Conv {
             }
         }
         cols
+    }
+
+    /// What `im2col` and the matrix product compute, to the bit, with the
+    /// product reading each row of columns from the channels' stride phases
+    /// where `im2col` would copy it from: the models' first layers (3
+    /// channels, 3×3 and 5×5 kernels over 96×96 and 64×64 outputs) made
+    /// about a megabyte of columns each. Rows are in `im2col`'s order,
+    /// channel by channel, taps in `offsets` order. A tile's columns lie in
+    /// one output row, so rows at least a tile wide go this way.
+    fn phased(
+        &self,
+        x: &[f32],
+        (h, w): (usize, usize),
+        (oh, ow): (usize, usize),
+        finish: &Finish,
+    ) -> Vec<f32> {
+        let mut split = Phases::new(self, (h, w));
+        let len = split.data.len();
+        let mut data = Vec::with_capacity(self.in_c * len);
+        for c in 0..self.in_c {
+            split.fill(&x[c * h * w..(c + 1) * h * w]);
+            data.extend_from_slice(&split.data);
+        }
+        let starts: Vec<usize> = (0..self.in_c)
+            .flat_map(|c| split.offsets.iter().map(move |&off| c * len + off))
+            .collect();
+        let input = simd::Phased {
+            data: &data,
+            starts: &starts,
+            row_step: split.row_step,
+            width: ow,
+        };
+        self.matmul(&input, starts.len(), oh * ow, finish)
     }
 
     /// One kernel per channel over its stride phases.
@@ -308,6 +351,47 @@ mod tests {
             packed: simd::Packed::new(&weights, (out_c, in_c / group * k * k)),
             weights,
             bias: numbers(out_c, 11),
+        }
+    }
+
+    /// Rows read in place from the stride phases give what `im2col`'s
+    /// columns give, to the bit: the models' first layers, other strides and
+    /// pads, output rows a tile wide or more, finished or not.
+    #[test]
+    fn phased_rows_give_what_im2col_gives() {
+        let cases = [
+            conv(24, 3, 5, 2, [1, 1, 2, 2], 1),
+            conv(16, 3, 3, 2, [0, 0, 1, 1], 1),
+            conv(6, 4, 3, 1, [1, 1, 1, 1], 1),
+            conv(5, 2, 3, 3, [0; 4], 1),
+        ];
+        let prelu = super::super::Act::PRelu(numbers(24, 5));
+        let finishes = [
+            Finish::NONE,
+            Finish {
+                residual: None,
+                act: &prelu,
+            },
+        ];
+        for (n, c) in cases.iter().enumerate() {
+            for size in [(17, 19), (40, 26), (64, 64), (9, 50)] {
+                let Some((oh, ow)) = c.out_size(size).filter(|&(_, ow)| ow >= 8) else {
+                    continue;
+                };
+                let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
+                let cols = c.im2col(&x, size, (oh, ow));
+                let k = c.in_c * c.kernel.0 * c.kernel.1;
+                for finish in &finishes {
+                    let dense = simd::Dense {
+                        x: &cols,
+                        n: oh * ow,
+                    };
+                    let want = c.matmul(&dense, k, oh * ow, finish);
+                    let got = c.phased(&x, size, (oh, ow), finish);
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "case {n} at {size:?}");
+                }
+            }
         }
     }
 

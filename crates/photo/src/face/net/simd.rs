@@ -40,14 +40,78 @@ impl Packed {
     }
 }
 
+/// The input of the matrix product: `k` rows of `n` columns, read a tile
+/// of adjacent columns at a time.
+pub(super) trait Columns {
+    /// Where column `c`'s rows are read from, for [`Columns::row`].
+    fn base(&self, c: usize) -> usize;
+    /// Row `kk` from the column at `base`, to the end of its panel or
+    /// beyond; `None` past the data (a shape the loader refuses).
+    fn row(&self, kk: usize, base: usize) -> Option<&[f32]>;
+    /// Width of the panels columns are taken in: a tile never crosses one.
+    fn panel(&self) -> usize;
+}
+
+/// Rows stored one after another, `n` floats each.
+pub(super) struct Dense<'a> {
+    pub x: &'a [f32],
+    pub n: usize,
+}
+
+impl Columns for Dense<'_> {
+    #[inline(always)]
+    fn base(&self, c: usize) -> usize {
+        c
+    }
+
+    #[inline(always)]
+    fn row(&self, kk: usize, base: usize) -> Option<&[f32]> {
+        self.x.get(kk * self.n + base..)
+    }
+
+    fn panel(&self) -> usize {
+        PANEL
+    }
+}
+
+/// A convolution's input rows read in place from its channels' stride
+/// phases (see `kernels::Phases`) instead of copied into columns (im2col):
+/// row `(channel, tap)` of output row `oy` starts `oy × row_step` after
+/// `starts[row]`, and an output row's columns are adjacent there. A panel is
+/// one output row.
+pub(super) struct Phased<'a> {
+    pub data: &'a [f32],
+    pub starts: &'a [usize],
+    pub row_step: usize,
+    /// Output columns per output row.
+    pub width: usize,
+}
+
+impl Columns for Phased<'_> {
+    #[inline(always)]
+    fn base(&self, c: usize) -> usize {
+        let w = self.width.max(1);
+        c / w * self.row_step + c % w
+    }
+
+    #[inline(always)]
+    fn row(&self, kk: usize, base: usize) -> Option<&[f32]> {
+        self.data.get(self.starts.get(kk)? + base..)
+    }
+
+    fn panel(&self) -> usize {
+        self.width.max(1)
+    }
+}
+
 /// `out[m × n] += w[m × k] · x[k × n]`, all row-major, each output then
 /// finished by `finish` (row `r` is channel `r`); `packed` is `w` as
 /// [`Packed::new`] lays it out.
-pub(super) fn gemm(
+pub(super) fn gemm<X: Columns>(
     out: &mut [f32],
     w: &[f32],
     packed: &Packed,
-    x: &[f32],
+    x: &X,
     dims: (usize, usize, usize),
     finish: &Finish,
 ) {
@@ -57,39 +121,38 @@ pub(super) fn gemm(
         unsafe { gemm_avx2(out, w, packed, x, dims, finish) };
         return;
     }
-    gemm_body::<false>(out, w, packed, x, dims, finish);
+    gemm_body::<false, X>(out, w, packed, x, dims, finish);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn gemm_avx2(
+unsafe fn gemm_avx2<X: Columns>(
     out: &mut [f32],
     w: &[f32],
     packed: &Packed,
-    x: &[f32],
+    x: &X,
     dims: (usize, usize, usize),
     finish: &Finish,
 ) {
-    gemm_body::<true>(out, w, packed, x, dims, finish);
+    gemm_body::<true, X>(out, w, packed, x, dims, finish);
 }
 
 /// Panels of columns outside, row blocks inside. Every output element is
 /// still its bias plus the products in input order, so the blocking changes
 /// no bits.
 #[inline(always)]
-fn gemm_body<const FMA: bool>(
+fn gemm_body<const FMA: bool, X: Columns>(
     out: &mut [f32],
     w: &[f32],
     packed: &Packed,
-    x: &[f32],
+    x: &X,
     (m, k, n): (usize, usize, usize),
     finish: &Finish,
 ) {
     // A short slice is a shape the loader should have refused, and is left
     // alone rather than read past.
     let blocks = m / ROWS;
-    if out.len() < m * n || w.len() < m * k || x.len() < k * n || packed.0.len() < blocks * ROWS * k
-    {
+    if out.len() < m * n || w.len() < m * k || packed.0.len() < blocks * ROWS * k {
         return;
     }
     if k == 0 {
@@ -100,20 +163,28 @@ fn gemm_body<const FMA: bool>(
         return;
     }
     if n == 1 {
+        // One column: a dot product per row, over the column gathered once.
+        let Some(column) = (0..k)
+            .map(|kk| x.row(kk, x.base(0)).and_then(|r| r.first().copied()))
+            .collect::<Option<Vec<f32>>>()
+        else {
+            return;
+        };
         for (r, (o, row)) in out.iter_mut().zip(w.chunks_exact(k)).enumerate() {
-            *o += dot::<FMA>(row, &x[..k]);
+            *o += dot::<FMA>(row, &column);
             finish.apply(r, r, std::slice::from_mut(o));
         }
         return;
     }
-    for p0 in (0..n).step_by(PANEL) {
-        let p1 = (p0 + PANEL).min(n);
+    let panel = x.panel();
+    for p0 in (0..n).step_by(panel) {
+        let p1 = (p0 + panel).min(n);
         for (b, weights) in packed.0.chunks_exact(ROWS * k).enumerate() {
-            columns::<ROWS, FMA>(out, weights, x, (b * ROWS, p0, p1), (k, n), finish);
+            columns::<ROWS, FMA, X>(out, weights, x, (b * ROWS, p0, p1), (k, n), finish);
         }
         for r in blocks * ROWS..m {
             let weights = &w[r * k..(r + 1) * k];
-            columns::<1, FMA>(out, weights, x, (r, p0, p1), (k, n), finish);
+            columns::<1, FMA, X>(out, weights, x, (r, p0, p1), (k, n), finish);
         }
     }
 }
@@ -121,10 +192,10 @@ fn gemm_body<const FMA: bool>(
 /// `R` rows of the output from `r0`, over columns `c0..c1`; `weights` holds
 /// their `k × R` weights interleaved by input.
 #[inline(always)]
-fn columns<const R: usize, const FMA: bool>(
+fn columns<const R: usize, const FMA: bool, X: Columns>(
     out: &mut [f32],
     weights: &[f32],
-    x: &[f32],
+    x: &X,
     (r0, c0, c1): (usize, usize, usize),
     (k, n): (usize, usize),
     finish: &Finish,
@@ -133,21 +204,21 @@ fn columns<const R: usize, const FMA: bool>(
     // cache; inside the tile, the extra code made the accumulators spill.
     let mut c = c0;
     while c + COLS <= c1 {
-        tile::<R, COLS, FMA>(out, weights, x, (r0, c), (k, n));
+        tile::<R, COLS, FMA, X>(out, weights, x, (r0, c), (k, n));
         c += COLS;
     }
     // The panel's and the small maps' leftover columns (a 6×6 map has 36),
     // narrower blocks.
     if c + 16 <= c1 {
-        tile::<R, 16, FMA>(out, weights, x, (r0, c), (k, n));
+        tile::<R, 16, FMA, X>(out, weights, x, (r0, c), (k, n));
         c += 16;
     }
     if c + 8 <= c1 {
-        tile::<R, 8, FMA>(out, weights, x, (r0, c), (k, n));
+        tile::<R, 8, FMA, X>(out, weights, x, (r0, c), (k, n));
         c += 8;
     }
     for c in c..c1 {
-        tile::<R, 1, FMA>(out, weights, x, (r0, c), (k, n));
+        tile::<R, 1, FMA, X>(out, weights, x, (r0, c), (k, n));
     }
     for r in r0..r0 + R {
         finish.apply(r, r * n + c0, &mut out[r * n + c0..r * n + c1]);
@@ -155,10 +226,10 @@ fn columns<const R: usize, const FMA: bool>(
 }
 
 #[inline(always)]
-fn tile<const R: usize, const C: usize, const FMA: bool>(
+fn tile<const R: usize, const C: usize, const FMA: bool, X: Columns>(
     out: &mut [f32],
     weights: &[f32],
-    x: &[f32],
+    x: &X,
     (r0, c0): (usize, usize),
     (k, n): (usize, usize),
 ) {
@@ -166,10 +237,12 @@ fn tile<const R: usize, const C: usize, const FMA: bool>(
     for (r, a) in acc.iter_mut().enumerate() {
         a.copy_from_slice(&out[(r0 + r) * n + c0..(r0 + r) * n + c0 + C]);
     }
-    // Row `kk` of `x` from column `c0`; the last is shorter, never below `C`.
-    for (row, wv) in x[c0..].chunks(n).zip(weights.chunks_exact(R)).take(k) {
+    let base = x.base(c0);
+    for (kk, wv) in weights.chunks_exact(R).take(k).enumerate() {
         let (Some(Ok(xv)), Ok(wv)) = (
-            row.get(..C).map(<&[f32; C]>::try_from),
+            x.row(kk, base)
+                .and_then(|row| row.get(..C))
+                .map(<&[f32; C]>::try_from),
             <&[f32; R]>::try_from(wv),
         ) else {
             return;
