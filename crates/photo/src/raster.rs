@@ -7,6 +7,18 @@
 mod reduce;
 mod resample;
 
+/// Every byte as a float, `f32::from(v)` for `v` in 0..=255: a load where
+/// sampling a model's input converted twelve bytes per point.
+static BYTE: [f32; 256] = {
+    let mut t = [0.0; 256];
+    let mut v = 0;
+    while v < 256 {
+        t[v] = v as f32;
+        v += 1;
+    }
+    t
+};
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Rgb {
     pub width: u32,
@@ -101,28 +113,39 @@ impl Rgb {
     ) -> Option<[[f32; L]; 3]> {
         let (w, h) = (self.width as usize, self.height as usize);
         let stride = w * 3;
+        // Inside [0, size), `sample`'s floor is the integer part, and the
+        // conversion cannot saturate (a NaN fails every comparison). The
+        // lanes are checked and split into whole and fraction all together,
+        // without a branch per lane, so that this runs as vector code.
+        let (mut fx, mut fy) = ([0.0f32; L], [0.0f32; L]);
+        let mut inside = true;
+        for l in 0..L {
+            (fx[l], fy[l]) = (xs[l] - 0.5, ys[l] - 0.5);
+            inside &= (fx[l] >= 0.0) & (fy[l] >= 0.0) & (fx[l] < w as f32) & (fy[l] < h as f32);
+        }
+        if !inside {
+            return None;
+        }
+        let (mut x0, mut y0) = ([0i32; L], [0i32; L]);
         let (mut ax, mut ay) = ([0.0f32; L], [0.0f32; L]);
+        for l in 0..L {
+            (x0[l], y0[l]) = (fx[l] as i32, fy[l] as i32);
+            (ax[l], ay[l]) = (fx[l] - x0[l] as f32, fy[l] - y0[l] as f32);
+        }
         let mut taps = [[[0.0f32; L]; 3]; 4];
         for l in 0..L {
-            let (fx, fy) = (xs[l] - 0.5, ys[l] - 0.5);
-            // Inside [0, size), `sample`'s floor is the integer part, and the
-            // conversion cannot saturate (a NaN fails every comparison).
-            if !(fx >= 0.0 && fy >= 0.0 && fx < w as f32 && fy < h as f32) {
-                return None;
-            }
-            let (x0, y0) = (fx as usize, fy as usize);
+            let (x0, y0) = (x0[l] as usize, y0[l] as usize);
             if x0 + 1 >= w || y0 + 1 >= h {
                 return None;
             }
-            (ax[l], ay[l]) = (fx - x0 as f32, fy - y0 as f32);
             let i = y0 * stride + x0 * 3;
             let top = self.data.get(i..i + 6)?;
             let below = self.data.get(i + stride..i + stride + 6)?;
             for c in 0..3 {
-                taps[0][c][l] = f32::from(top[c]);
-                taps[1][c][l] = f32::from(top[c + 3]);
-                taps[2][c][l] = f32::from(below[c]);
-                taps[3][c][l] = f32::from(below[c + 3]);
+                taps[0][c][l] = BYTE[usize::from(top[c])];
+                taps[1][c][l] = BYTE[usize::from(top[c + 3])];
+                taps[2][c][l] = BYTE[usize::from(below[c])];
+                taps[3][c][l] = BYTE[usize::from(below[c + 3])];
             }
         }
         let [p00, p10, p01, p11] = taps;
