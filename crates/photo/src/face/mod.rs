@@ -89,7 +89,12 @@ pub fn analyse(models: &Models, img: &Rgb) -> Result<Analysis, ModelError> {
 
 /// [`analyse`], given the image already reduced by [`detector::reduction`].
 pub fn analyse_reduced(models: &Models, img: &Rgb, small: &Rgb) -> Result<Analysis, ModelError> {
-    let detections = detector::detect_reduced(models, small, detector::reduction(img))?;
+    let factor = detector::reduction(img);
+    debug_assert_eq!(
+        (small.width, small.height),
+        (img.width.div_ceil(factor), img.height.div_ceil(factor))
+    );
+    let detections = detector::detect_reduced(models, small, factor)?;
     let main = detections
         .iter()
         .max_by(|a, b| (a.width() * a.height()).total_cmp(&(b.width() * b.height())));

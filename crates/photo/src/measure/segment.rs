@@ -194,6 +194,10 @@ pub fn segment_reduced(img: &Rgb, small: &Rgb, head: &Head) -> Segmentation {
     let core = |x: u32, y: u32, f: f32| head.core_holds((x as f32 + 0.5) * f, (y as f32 + 0.5) * f);
     let head = head.bounds();
     let factor = reduction(img);
+    debug_assert_eq!(
+        (small.width, small.height),
+        (img.width.div_ceil(factor), img.height.div_ceil(factor))
+    );
     let (w, h) = (small.width, small.height);
     let pixels: Vec<[u8; 3]> = small
         .data
