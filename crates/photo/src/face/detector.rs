@@ -57,24 +57,15 @@ fn anchors() -> Vec<(f32, f32)> {
     out
 }
 
-/// All faces in the image, best first.
-pub fn detect(models: &Models, img: &Rgb) -> Result<Vec<Detection>, ModelError> {
-    let factor = reduction(img);
-    detect_reduced(models, &img.reduce(factor), factor)
-}
-
 /// The block reduction the whole-image detection looks at: big images are
 /// reduced first so that bilinear sampling into 128×128 does not alias.
 pub fn reduction(img: &Rgb) -> u32 {
     (img.width.max(img.height) / (SIDE as u32 * 2)).max(1)
 }
 
-/// [`detect`] on `small`, the image reduced by `factor` ([`reduction`]).
-pub fn detect_reduced(
-    models: &Models,
-    small: &Rgb,
-    factor: u32,
-) -> Result<Vec<Detection>, ModelError> {
+/// All faces in the image, best first, found in `small`, the image reduced
+/// by `factor` ([`reduction`]); boxes and keypoints are in image pixels.
+pub fn detect(models: &Models, small: &Rgb, factor: u32) -> Result<Vec<Detection>, ModelError> {
     let side = small.width.max(small.height) as f32;
     let letterbox = Roi {
         cx: small.width as f32 / 2.0,

@@ -94,7 +94,7 @@ pub fn analyse_reduced(models: &Models, img: &Rgb, small: &Rgb) -> Result<Analys
         (small.width, small.height),
         (img.width.div_ceil(factor), img.height.div_ceil(factor))
     );
-    let detections = detector::detect_reduced(models, small, factor)?;
+    let detections = detector::detect(models, small, factor)?;
     let main = detections
         .iter()
         .max_by(|a, b| (a.width() * a.height()).total_cmp(&(b.width() * b.height())));
