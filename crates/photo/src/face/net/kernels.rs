@@ -411,8 +411,9 @@ mod tests {
             conv(3, 3, 5, 2, [1, 1, 2, 2], 3),
         ];
         for (n, c) in cases.iter().enumerate() {
-            // (17, 19): more columns than one panel of the matrix product.
-            for size in [(9, 7), (8, 8), (3, 3), (17, 19)] {
+            // (17, 19): more columns than one panel of the matrix product;
+            // (4, 125): rows wide enough for every block of the depthwise taps.
+            for size in [(9, 7), (8, 8), (3, 3), (17, 19), (4, 125)] {
                 let x = numbers(c.in_c * size.0 * size.1, 3 + n as u32);
                 let (Some(_), got, want) = (
                     c.out_size(size),
