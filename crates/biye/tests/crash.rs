@@ -1,6 +1,7 @@
 //! Crash safety: the real `biye serve` binary is killed with SIGKILL while a
 //! hundred candidates upload phone photos and a reviewer decides on them, at
-//! ten random moments, and restarted each time. After every restart:
+//! ten random moments (none before the run's first acknowledged upload and
+//! decision), and restarted each time. After every restart:
 //! - every upload the server acknowledged (200 with a photo id) is there, and
 //!   its objects read back whole, through the reviewer's page too;
 //! - no row names an object that is missing or damaged (a key is the SHA-256
@@ -73,6 +74,26 @@ async fn sigkill_during_uploads_and_decisions_loses_nothing_acknowledged() {
         assert!(!acks.uploads.is_empty() && decisions > 0);
         assert!(cut.iter().all(|n| *n > 0), "{cut:?}");
     }
+}
+
+/// Waits, at most a minute, until the run has acknowledged an upload and a
+/// decision, and says how long it waited in ms. On a fast machine both come
+/// within the first round's load; on a slow one, rounds cut at their random
+/// moments acknowledged one upload and no decision in ten (a loaded run
+/// here), and a run that acknowledged nothing would prove nothing.
+async fn until_something_decided(acks: &Mutex<Acks>) -> u64 {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        {
+            let a = acks.lock().expect("acks");
+            let decided = a.events.keys().any(|(_, e)| *e != "photo_submitted");
+            if !a.uploads.is_empty() && decided {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    started.elapsed().as_millis() as u64
 }
 
 /// Signs a candidate in, trying again while the server answers "busy" (503),
@@ -170,6 +191,7 @@ impl<'a> Installation<'a> {
             }
             let at = rng.gen_range(300..4000);
             tokio::time::sleep(Duration::from_millis(at)).await;
+            let at = at + until_something_decided(&acks).await;
             server.kill();
             stop.store(true, Ordering::SeqCst);
             kills.push(at);
