@@ -354,29 +354,32 @@ fn depthwise_body<const FMA: bool>(
     for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
         let mut ox = 0;
         while ox + TAP_BLOCK <= ow {
-            taps_at::<TAP_BLOCK, FMA>(row, phases, taps, (oy, ox));
-            ox += TAP_BLOCK;
+            block::<TAP_BLOCK, FMA>(row, phases, taps, (oy, &mut ox));
         }
-        if ox + 32 <= ow {
-            taps_at::<32, FMA>(row, phases, taps, (oy, ox));
-            ox += 32;
-        }
-        if ox + LANES <= ow {
-            taps_at::<LANES, FMA>(row, phases, taps, (oy, ox));
-            ox += LANES;
-        }
-        if ox + 8 <= ow {
-            taps_at::<8, FMA>(row, phases, taps, (oy, ox));
-            ox += 8;
-        }
-        if ox + 4 <= ow {
-            taps_at::<4, FMA>(row, phases, taps, (oy, ox));
-            ox += 4;
-        }
-        for ox in ox..ow {
-            taps_at::<1, FMA>(row, phases, taps, (oy, ox));
+        // Fewer than 64 are left, so each narrower block fits once at most.
+        block::<32, FMA>(row, phases, taps, (oy, &mut ox));
+        block::<LANES, FMA>(row, phases, taps, (oy, &mut ox));
+        block::<8, FMA>(row, phases, taps, (oy, &mut ox));
+        block::<4, FMA>(row, phases, taps, (oy, &mut ox));
+        while ox < ow {
+            block::<1, FMA>(row, phases, taps, (oy, &mut ox));
         }
         finish.apply(c, plane + oy * ow, row);
+    }
+}
+
+/// The `C` outputs of `row` from `*ox`, when that many are left, and `*ox`
+/// moved past them.
+#[inline(always)]
+fn block<const C: usize, const FMA: bool>(
+    row: &mut [f32],
+    phases: &[f32],
+    taps: &Taps,
+    (oy, ox): (usize, &mut usize),
+) {
+    if *ox + C <= row.len() {
+        taps_at::<C, FMA>(row, phases, taps, (oy, *ox));
+        *ox += C;
     }
 }
 
