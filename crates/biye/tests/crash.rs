@@ -78,9 +78,10 @@ async fn sigkill_during_uploads_and_decisions_loses_nothing_acknowledged() {
 
 /// Waits, at most a minute, until the run has acknowledged an upload and a
 /// decision, and says how long it waited in ms. On a fast machine both come
-/// within the first round's load; on a slow one, rounds cut at their random
-/// moments acknowledged one upload and no decision in ten (a loaded run
-/// here), and a run that acknowledged nothing would prove nothing.
+/// within the first round's load. On a slow one (here, with four busy loops
+/// beside the test) ten rounds cut at their random moments acknowledged one
+/// upload and no decision in all, and a run that acknowledged nothing would
+/// prove nothing.
 async fn until_something_decided(acks: &Mutex<Acks>) -> u64 {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
