@@ -20,7 +20,9 @@ struct Rule {
     /// What this set must keep, per rule: a ratchet at the figures measured
     /// when the set was labelled (one photo of slack for floating-point drift
     /// between machines). The goal is higher (see `TARGET_*`); raise these as
-    /// the measures improve, never lower them.
+    /// the measures improve, never lower them to let a change of the engine
+    /// through. Only a change of the labels (an audit, `tests/real/README.md`)
+    /// sets them again, at its new figures.
     min_detection: f64,
     max_false_alarm: f64,
 }
@@ -41,7 +43,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "face_multiple",
         codes: &[Code::FaceMultiple],
-        min_detection: 0.85,
+        min_detection: 0.81,
         max_false_alarm: 0.01,
     },
     Rule {
