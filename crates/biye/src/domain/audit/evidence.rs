@@ -6,7 +6,8 @@
 use super::compiled::{code_number, Bits, CompiledPlan};
 use super::facts::{Context, Facts, PreworkKind, PreworkStatus};
 use crate::domain::plan::CourseKind;
-use crate::domain::score::ObtainedBy;
+use crate::domain::score::{Grade, Mark, ObtainedBy};
+use std::cmp::Reverse;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -29,14 +30,42 @@ pub struct Resolved {
 }
 
 /// The first passing sitting is the one that counted; ties (the same sitting
-/// twice, e.g. an exam and a transferred row) go to the better mark, so the
-/// choice never depends on the order rows arrive in.
-fn rank(row: &super::facts::ScoreRow) -> (crate::domain::Sitting, u8, i16) {
-    let mark = match row.mark {
-        crate::domain::score::Mark::Score(s) => -i16::from(s),
-        crate::domain::score::Mark::Grade(g) => g as i16 - 100,
-    };
-    (row.sitting, row.obtained_by as u8, mark)
+/// twice, e.g. an exam and a transferred row) go to the better mark, and
+/// rows alike in all three to the rest of the row, so the choice never
+/// depends on the order rows arrive in. Every field of a counting row
+/// (whose status is always valid) takes part: two that rank equal are the
+/// same row.
+fn rank(row: &super::facts::ScoreRow) -> impl Ord + '_ {
+    (
+        row.sitting,
+        row.obtained_by as u8,
+        Reverse(mark_level(row.mark)),
+        Reverse(row.credits),
+        row.major.as_ref().map(|m| m.as_str()),
+        row.school.as_ref().map(|s| s.as_str()),
+        row.course.as_str(),
+        row.course_name.as_str(),
+    )
+}
+
+/// A mark's place among all marks, higher better: a grade stands where the
+/// scores it usually means begin (优秀 90, 良好 80, 中等 70, 合格 60), and a
+/// score ranks above the grade it equals, since it says more. No two
+/// different marks share a place.
+fn mark_level(mark: Mark) -> (u8, bool) {
+    match mark {
+        Mark::Score(s) => (s, true),
+        Mark::Grade(g) => (
+            match g {
+                Grade::Excellent => 90,
+                Grade::Good => 80,
+                Grade::Fair => 70,
+                Grade::Pass => 60,
+                Grade::Fail => 0,
+            },
+            false,
+        ),
+    }
 }
 
 fn better(facts: &Facts, current: Option<Source>, row: usize) -> bool {
@@ -171,4 +200,64 @@ pub fn substitution_block(facts: &Facts, ctx: &Context, k: usize) -> Option<Subs
 
 fn substitution_applies(facts: &Facts, ctx: &Context, k: usize) -> bool {
     substitution_block(facts, ctx, k).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::score::ScoreStatus;
+    use crate::domain::{CourseCode, Sitting};
+
+    fn row(mark: Mark, credits: Option<u16>) -> super::super::facts::ScoreRow {
+        super::super::facts::ScoreRow {
+            course: CourseCode::parse("00147").expect("a course code"),
+            course_name: String::new(),
+            sitting: Sitting::parse("202210").expect("a sitting"),
+            obtained_by: ObtainedBy::Exam,
+            mark,
+            credits,
+            status: ScoreStatus::Valid,
+            major: None,
+            school: None,
+        }
+    }
+
+    #[test]
+    fn no_two_different_marks_share_a_place() {
+        let mut marks: Vec<Mark> = (0..=100).map(Mark::Score).collect();
+        marks.extend(Grade::ALL.map(Mark::Grade));
+        for (i, a) in marks.iter().enumerate() {
+            for b in &marks[i + 1..] {
+                assert_ne!(mark_level(*a), mark_level(*b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    /// The case the order test found: 良好 and 99 in the same sitting ranked
+    /// equal, and whichever row came first counted.
+    #[test]
+    fn a_tie_in_one_sitting_goes_to_the_same_row_in_either_order() {
+        let pairs = [
+            (
+                row(Mark::Grade(Grade::Good), None),
+                row(Mark::Score(99), None),
+            ),
+            (
+                row(Mark::Grade(Grade::Excellent), None),
+                row(Mark::Score(90), None),
+            ),
+            (row(Mark::Score(80), Some(4)), row(Mark::Score(80), Some(6))),
+        ];
+        for (a, b) in &pairs {
+            assert_ne!(
+                rank(a).cmp(&rank(b)),
+                std::cmp::Ordering::Equal,
+                "{a:?} {b:?}"
+            );
+        }
+        // The better mark counts; equal marks go to the larger credit.
+        assert!(rank(&pairs[0].1) < rank(&pairs[0].0));
+        assert!(rank(&pairs[1].1) < rank(&pairs[1].0));
+        assert!(rank(&pairs[2].1) < rank(&pairs[2].0));
+    }
 }
