@@ -62,7 +62,7 @@ const RULES: &[Rule] = &[
         column: "background",
         codes: &[Code::BackgroundUniform, Code::BackgroundClutter],
         min_detection: 0.97,
-        max_false_alarm: 0.67,
+        max_false_alarm: 0.34,
     },
 ];
 
