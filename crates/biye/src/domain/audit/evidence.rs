@@ -29,12 +29,12 @@ pub struct Resolved {
     pub foreign: Bits,
 }
 
-/// The first passing sitting is the one that counted; ties (the same sitting
-/// twice, e.g. an exam and a transferred row) go to the better mark, and
-/// rows alike in all three to the rest of the row, so the choice never
-/// depends on the order rows arrive in. Every field of a counting row
-/// (whose status is always valid) takes part: two that rank equal are the
-/// same row.
+/// The first passing sitting is the one that counted. Within one sitting an
+/// exam comes before an exemption, a substitution or a transfer, then the
+/// better mark wins, and rows alike in all three go by the rest of the row,
+/// so the choice never depends on the order rows arrive in. Every field of
+/// a counting row (whose status is always valid) takes part: two that rank
+/// equal are the same row.
 fn rank(row: &super::facts::ScoreRow) -> impl Ord + '_ {
     (
         row.sitting,
