@@ -204,23 +204,8 @@ fn substitution_applies(facts: &Facts, ctx: &Context, k: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::row;
     use super::*;
-    use crate::domain::score::ScoreStatus;
-    use crate::domain::{CourseCode, Sitting};
-
-    fn row(mark: Mark, credits: Option<u16>) -> super::super::facts::ScoreRow {
-        super::super::facts::ScoreRow {
-            course: CourseCode::parse("00147").expect("a course code"),
-            course_name: String::new(),
-            sitting: Sitting::parse("202210").expect("a sitting"),
-            obtained_by: ObtainedBy::Exam,
-            mark,
-            credits,
-            status: ScoreStatus::Valid,
-            major: None,
-            school: None,
-        }
-    }
 
     #[test]
     fn no_two_different_marks_share_a_place() {
@@ -234,30 +219,23 @@ mod tests {
     }
 
     /// The case the order test found: 良好 and 99 in the same sitting ranked
-    /// equal, and whichever row came first counted.
+    /// equal, and whichever row came first counted. Each pair's second row
+    /// ranks strictly first, so the choice is the same in either order.
     #[test]
     fn a_tie_in_one_sitting_goes_to_the_same_row_in_either_order() {
+        let at = |mark| row("00147", "202210", mark);
+        let credits = |n| super::super::facts::ScoreRow {
+            credits: Some(n),
+            ..at(Mark::Score(80))
+        };
         let pairs = [
-            (
-                row(Mark::Grade(Grade::Good), None),
-                row(Mark::Score(99), None),
-            ),
-            (
-                row(Mark::Grade(Grade::Excellent), None),
-                row(Mark::Score(90), None),
-            ),
-            (row(Mark::Score(80), Some(4)), row(Mark::Score(80), Some(6))),
+            (at(Mark::Grade(Grade::Good)), at(Mark::Score(99))),
+            (at(Mark::Grade(Grade::Excellent)), at(Mark::Score(90))),
+            // Equal marks go to the larger credit.
+            (credits(4), credits(6)),
         ];
-        for (a, b) in &pairs {
-            assert_ne!(
-                rank(a).cmp(&rank(b)),
-                std::cmp::Ordering::Equal,
-                "{a:?} {b:?}"
-            );
+        for (worse, better) in &pairs {
+            assert!(rank(better) < rank(worse), "{better:?} {worse:?}");
         }
-        // The better mark counts; equal marks go to the larger credit.
-        assert!(rank(&pairs[0].1) < rank(&pairs[0].0));
-        assert!(rank(&pairs[1].1) < rank(&pairs[1].0));
-        assert!(rank(&pairs[2].1) < rank(&pairs[2].0));
     }
 }
