@@ -202,9 +202,12 @@ pub fn finding(result: &Result<Option<Compared>, FaceMatchError>) -> Finding {
             } else {
                 "本地比对"
             };
+            // Both to three places, the similarity rounded down: rounded to
+            // the nearest, 0.9249 would print as the 0.925 it fails to reach.
+            let shown = (f64::from(c.similarity) * 1000.0).floor() / 1000.0;
             let f = f
-                .measured(c.similarity, format!("相似度 {:.3}（{by}）", c.similarity))
-                .limit(format!("不低于 {:.2}", c.threshold));
+                .measured(c.similarity, format!("相似度 {shown:.3}（{by}）"))
+                .limit(format!("不低于 {:.3}", c.threshold));
             if c.similarity >= c.threshold {
                 f
             } else {
@@ -228,18 +231,22 @@ mod tests {
     fn compared(similarity: f32) -> Result<Option<Compared>, FaceMatchError> {
         Ok(Some(Compared {
             similarity,
-            threshold: 0.92,
+            threshold: 0.925,
             source: "local",
         }))
     }
 
     #[test]
     fn at_or_above_the_threshold_passes_with_the_figures_shown() {
-        let f = finding(&compared(0.92));
+        let f = finding(&compared(0.925));
         assert_eq!(f.outcome, Outcome::Pass);
-        assert_eq!(f.measured, "相似度 0.920（本地比对）");
-        assert_eq!(f.limit, "不低于 0.92");
-        assert_eq!(f.value, Some(0.92));
+        assert_eq!(f.measured, "相似度 0.925（本地比对）");
+        assert_eq!(f.limit, "不低于 0.925");
+        assert_eq!(f.value, Some(0.925));
+        // Just under the threshold: the figure shown is under it too.
+        let f = finding(&compared(0.9249));
+        assert_ne!(f.outcome, Outcome::Pass);
+        assert_eq!(f.measured, "相似度 0.924（本地比对）");
     }
 
     #[test]

@@ -52,7 +52,8 @@ async fn the_reviewer_sees_the_photo_on_file_beside_the_capture_with_the_similar
         assert!(page.contains("人像比对一致"), "{page}");
         assert!(page.contains("相似度 0.9"), "{page}");
         assert!(page.contains("本地比对"), "{page}");
-        assert!(page.contains("要求 不低于 0.92"), "{page}");
+        let limit = format!("要求 不低于 {:.3}", photo::MATCH_THRESHOLD);
+        assert!(page.contains(&limit), "{page}");
         let src = format!("/staff/photos/{id}/on-file.jpg");
         assert!(page.contains(&src), "{page}");
         let (s, h, _) = app.get(&src).await;

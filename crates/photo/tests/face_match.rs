@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 
 use photo::{EmbedError, Embedding, PhotoSpec, MATCH_THRESHOLD};
 
-/// A ratchet at what this set measured when it was committed (4 of 1,770
-/// different-person pairs matched, 0.23 % as on the wide run; 2 of 60
-/// same-person pairs missed), with one pair of slack. Lower them as the match
-/// improves, never raise them.
+/// A ratchet at what this set measured, with one pair of slack for the
+/// same-person pairs. Committed at 4 of 1,770 different-person pairs matched
+/// and 2 of 60 same-person pairs missed (single embeddings at 0.92); with the
+/// mirrored average at 0.925, 5 and 1 (on the wide run the false matches fell,
+/// 0.234 % to 0.178 %; one pair here is within its noise). Lower them as the
+/// match improves, never raise them.
 const MAX_FALSE_MATCHES: usize = 5;
-const MAX_FALSE_NON_MATCHES: usize = 3;
+const MAX_FALSE_NON_MATCHES: usize = 2;
 
 fn pairs() -> Vec<[PathBuf; 2]> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pairs");
@@ -96,6 +98,27 @@ fn real_pairs_match_and_strangers_do_not() {
         false_matches.len() <= MAX_FALSE_MATCHES,
         "{false_matches:#?}"
     );
+}
+
+/// The embedding averages the face with its mirror image, so a photo and
+/// its mirror image read as nearly one face (0.996 or more on these 13),
+/// whether or not the phone mirrored its front camera. The chip embedded
+/// alone read 0.988–0.993 on the first four, and this test failed.
+#[test]
+fn a_photo_and_its_mirror_image_embed_alike() {
+    let mut photos: Vec<PathBuf> = pairs().into_iter().take(12).map(|[a, _]| a).collect();
+    photos.push(common::photos_dir().join("sample_id_3.png"));
+    for path in photos {
+        let img = common::pixels(&std::fs::read(&path).expect("photo"));
+        let [a, b] = [img.clone(), common::mirror(&img)].map(|img| {
+            common::engine()
+                .embed(&common::jpeg(&img, 95), &PhotoSpec::certificate())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        });
+        let s = a.similarity(&b);
+        println!("{} {s:.4}", name(&path));
+        assert!(s > 0.995, "{}: {s}", path.display());
+    }
 }
 
 #[test]
