@@ -292,7 +292,8 @@ fn eye_findings(s: &Scene, cheek: f32, step: u32) -> Vec<Finding> {
         let mut lens = Vec::new();
         for y in (y0..=y1).step_by(step as usize) {
             for x in (x0..=x1).step_by(step as usize) {
-                if (x as f32 - eye.centre.0).hypot(y as f32 - eye.centre.1) > catch_light {
+                let (dx, dy) = (x as f32 - eye.centre.0, y as f32 - eye.centre.1);
+                if dx * dx + dy * dy > catch_light * catch_light {
                     lens.push(img.at(x, y));
                 }
             }

@@ -82,7 +82,8 @@ pub fn depth(seg: &Segmentation, head_centre: (f32, f32)) -> Option<f32> {
 
 /// The wall, or the wall in shadow: its hue, at most a little darker.
 fn wall_like(c: Lab, (a, b): (f32, f32), residual: f32) -> bool {
-    (c.a - a).hypot(c.b - b) < SAME_HUE && residual > -MAX_DEPTH
+    let (da, db) = (c.a - a, c.b - b);
+    da * da + db * db < SAME_HUE * SAME_HUE && residual > -MAX_DEPTH
 }
 
 /// Chessboard distance of every cell to the nearest person cell, capped.
