@@ -27,6 +27,16 @@ const MAX_ROLL_MIRROR_P90: f32 = 1.3;
 const MAX_YAW_MIRROR_P90: f32 = 1.8;
 const MAX_TURN_RESPONSE_OFFSET: f32 = 0.2;
 
+/// A labelled photo decoded as the check decodes it for analysis.
+fn analysed(file: &str) -> Rgb {
+    let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
+    let want = Want {
+        min_short_side: 640,
+        max_pixels: 50_000_000,
+    };
+    decode(&bytes, want).expect("decodes").image
+}
+
 fn face_of(img: &Rgb) -> Option<Face> {
     analyse(common::models(), img).ok().and_then(|a| a.face)
 }
@@ -42,12 +52,7 @@ fn roll_follows_a_known_turn_and_roll_and_yaw_flip_in_a_mirror() {
     let (mut turn_error, mut response) = (Vec::new(), Vec::new());
     let (mut roll_mirror, mut yaw_mirror) = (Vec::new(), Vec::new());
     for file in text.lines().skip(1).filter_map(|l| l.split(',').next()) {
-        let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
-        let want = Want {
-            min_short_side: 640,
-            max_pixels: 50_000_000,
-        };
-        let img = decode(&bytes, want).expect("decodes").image;
+        let img = analysed(file);
         let Some(face) = face_of(&img) else { continue };
         for turn in [TURN, -TURN] {
             // A face lost once turned says nothing about roll's accuracy.
@@ -108,9 +113,9 @@ fn roll_follows_a_known_turn_and_roll_and_yaw_flip_in_a_mirror() {
 const MAX_DLIB_DIFFERENCE: f32 = 3.6;
 const MAX_DLIB_DIFFERENCE_P90: f32 = 1.8;
 
-/// dlib's eye line, degrees, from its four eye corners (parts 0 and 1 the
-/// image-right eye, 2 and 3 the image-left), or `None` where its detector
-/// found no face.
+/// dlib's eye line, degrees, per photo, from its four eye corners (parts 0
+/// and 1 the image-right eye, 2 and 3 the image-left); photos where its
+/// detector found no face are left out.
 fn dlib_rolls() -> std::collections::BTreeMap<String, f32> {
     let text =
         std::fs::read_to_string(common::real_dir().join("dlib_eyes.csv")).expect("dlib_eyes.csv");
@@ -143,12 +148,7 @@ fn roll_agrees_with_an_independent_model_s_eye_corners_on_frontal_faces() {
     let spec = common::spec();
     let (mut differences, mut level, mut tilted) = (Vec::new(), 0, 0);
     for (file, reference) in dlib_rolls() {
-        let bytes = std::fs::read(common::real_dir().join("images").join(&file)).expect("photo");
-        let want = Want {
-            min_short_side: 640,
-            max_pixels: 50_000_000,
-        };
-        let img = decode(&bytes, want).expect("decodes").image;
+        let img = analysed(&file);
         let Some(face) = face_of(&img) else { continue };
         if face.yaw.abs() > spec.pose.max_yaw {
             continue;
