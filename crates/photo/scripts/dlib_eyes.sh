@@ -6,12 +6,8 @@
 # venv and PyPI, and g++. Compares with the committed file; with --write,
 # replaces it.
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-python3 -m venv "$work/venv"
-# shellcheck disable=SC1091
-. "$work/venv/bin/activate"
+# shellcheck source=venv.sh
+. "$(dirname "$0")/venv.sh"
 pip install -q pillow numpy
 pip download -q --no-deps -d "$work" face_recognition_models==0.3.0
 python3 - "$work" <<'PY'
