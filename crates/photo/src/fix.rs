@@ -15,6 +15,7 @@ use crate::face::{Face, Models};
 use crate::measure::geometry::hair_top;
 use crate::measure::segment::{self, Label, Segmentation};
 use crate::raster::Rgb;
+use crate::replace::Refusal;
 use crate::report::{Code, Finding, Outcome, Report};
 use crate::spec::{PhotoSpec, Range};
 pub use crate::step::Step;
@@ -103,7 +104,13 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
     if let (Some(colour), Some(face)) = (replace, a.face.as_ref()) {
         match crate::replace::replace(models, &a.img, face, colour.rgb) {
             Ok(r) => {
-                a.seg = Some(segment::segment(&r.img, &segment::Head::of(face)));
+                let seg = segment::segment(&r.img, &segment::Head::of(face));
+                let taken = r.person_taken_for_backdrop(&seg);
+                if taken > crate::replace::MAX_PERSON_TAKEN_FOR_BACKDROP {
+                    let why = Refusal::LikeNewBackdrop(taken).finding(&colour.name);
+                    return Err(unfixable(vec![why], report));
+                }
+                a.seg = Some(seg);
                 a.img = r.img;
                 before.push(Step::ReplaceBackground {
                     colour: colour.name.clone(),
@@ -111,7 +118,7 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
                     edge_contrast: r.edge_contrast,
                 });
             }
-            Err(why) => return Err(unfixable(vec![refusal(&why)], report)),
+            Err(why) => return Err(unfixable(vec![why.finding(&colour.name)], report)),
         }
     }
     let (Some(face), Some(seg)) = (a.face.as_ref(), a.seg.as_ref()) else {
@@ -151,21 +158,6 @@ fn correct_cast(a: &mut Analysed, spec: &PhotoSpec) -> Option<crate::cast::Corre
     a.img = c.apply(&a.img);
     a.seg = Some(segment::segment(&a.img, &head));
     Some(c)
-}
-
-/// The retake advice when the backdrop could not be replaced safely.
-fn refusal(why: &crate::replace::Refusal) -> Finding {
-    use crate::replace::Refusal;
-    let f = Finding::new(Code::BackgroundUniform, "背景可自动替换");
-    match why {
-        Refusal::LowContrast(c) => f.text(format!("轮廓处人像与背景色差 {c:.0}")).fail(
-            "背景不符合要求，且头发或衣服与背景颜色太接近，无法自动换背景：请在与头发、衣服颜色反差明显的浅色纯色墙前重拍",
-        ),
-        Refusal::UnsureEdge(b) => f.text(format!("轮廓不清晰（{:.0}%）", b * 100.0)).fail(
-            "背景不符合要求，且人像轮廓不清晰，无法自动换背景：请在光线均匀处、浅色纯色墙前重拍",
-        ),
-        Refusal::Model(e) => f.text("分析失败").fail(format!("自动换背景失败（{e}）：请在浅色纯色墙前重拍")),
-    }
 }
 
 /// File-level failures that no re-encoding repairs.
@@ -573,27 +565,5 @@ impl Unfixable {
             .filter(|f| f.outcome == Outcome::Fail)
             .map(|f| f.advice.clone())
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::replace::Refusal;
-
-    #[test]
-    fn every_refusal_of_a_replacement_is_retake_advice_in_chinese() {
-        for (why, says) in [
-            (Refusal::LowContrast(8.0), "颜色太接近"),
-            (Refusal::UnsureEdge(0.12), "轮廓不清晰"),
-            (Refusal::Model("x".into()), "自动换背景失败"),
-        ] {
-            let f = refusal(&why);
-            assert_eq!(f.outcome, Outcome::Fail);
-            assert!(
-                f.advice.contains(says) && f.advice.contains("重拍"),
-                "{f:?}"
-            );
-        }
     }
 }

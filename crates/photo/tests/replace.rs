@@ -37,7 +37,11 @@ fn face_of(img: &Rgb) -> Face {
 
 /// `sample` in front of `wall(x, y)`, and the truth in front of white.
 fn composed(sample: &str, wall: impl Fn(u32, u32) -> [u8; 3]) -> Composed {
-    let original = common::pixels(&common::sample(sample));
+    composed_from(common::pixels(&common::sample(sample)), wall)
+}
+
+/// [`composed`], for a portrait already decoded (and perhaps repainted).
+fn composed_from(original: Rgb, wall: impl Fn(u32, u32) -> [u8; 3]) -> Composed {
     let estimated = replace::matte(common::models(), &original).expect("segmenter runs");
     let w = original.width as usize;
     // The truth is softer than any estimate: a 7-pixel transition, as hair
@@ -151,18 +155,24 @@ fn hair_against_a_backdrop_of_its_own_colour_is_refused() {
     }
 }
 
+/// A cluttered, warm room: shelves and a door as bands and blocks of colour.
+fn room(x: u32, y: u32) -> [u8; 3] {
+    match ((x / 37) + (y / 53)) % 4 {
+        0 => [196, 160, 110],
+        1 => [150, 110, 80],
+        2 => [220, 205, 170],
+        _ => [90, 80, 70],
+    }
+}
+
 /// A phone-sized capture (the capture rules want at least 600×800) of a
 /// sample in front of a cluttered, warm room.
 fn cluttered_capture(sample: &str) -> Vec<u8> {
-    let c = composed(sample, |x, y| {
-        // Shelves and a door: bands and blocks of warm colours.
-        match ((x / 37) + (y / 53)) % 4 {
-            0 => [196, 160, 110],
-            1 => [150, 110, 80],
-            2 => [220, 205, 170],
-            _ => [90, 80, 70],
-        }
-    });
+    capture_of(&composed(sample, room))
+}
+
+/// `c` enlarged twice, as a phone's JPEG.
+fn capture_of(c: &Composed) -> Vec<u8> {
     let big = Rgb::from_fn(c.img.width * 2, c.img.height * 2, |x, y| {
         c.img
             .sample(x as f32 / 2.0, y as f32 / 2.0)
@@ -215,12 +225,7 @@ fn fix_replaces_a_cluttered_room_only_when_the_installation_allows_it() {
 #[test]
 fn a_head_cut_off_by_the_top_edge_is_refused_after_replacement_with_retake_advice() {
     // The cluttered room again, with the frame's top edge through the hair.
-    let c = composed("sample_id_1.png", |x, y| match ((x / 37) + (y / 53)) % 4 {
-        0 => [196, 160, 110],
-        1 => [150, 110, 80],
-        2 => [220, 205, 170],
-        _ => [90, 80, 70],
-    });
+    let c = composed("sample_id_1.png", room);
     let w = c.img.width as usize;
     let top = (0..c.img.height as usize)
         .find(|&y| (0..w).any(|x| c.matte[y * w + x] > 0.5))
@@ -242,4 +247,42 @@ fn a_head_cut_off_by_the_top_edge_is_refused_after_replacement_with_retake_advic
     // Measured again on the new backdrop, not the room's guess.
     assert_eq!(refused.reasons.len(), 1, "{:?}", refused.reasons);
     assert_eq!(refused.reasons[0].measured, "头顶被截掉");
+}
+
+#[test]
+fn clothes_of_the_new_backdrop_s_colour_are_refused_for_that_colour_only() {
+    // The sample portrait in a white shirt: below the chin the person keeps
+    // the cloth's faint shading but turns near-white, and meets the outline
+    // at both shoulders.
+    let original = common::pixels(&common::sample("sample_id_1.png"));
+    let face = face_of(&original);
+    let matte = replace::matte(common::models(), &original).expect("segmenter runs");
+    let below = face.chin.1 + 0.15 * face.face_width;
+    let w = original.width as usize;
+    let shirt = Rgb::from_fn(original.width, original.height, |x, y| {
+        let p = original.at(x, y);
+        if (y as f32) < below || matte[y as usize * w + x as usize] < 0.5 {
+            return p;
+        }
+        let l = (u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) / 3;
+        let v = (238 + l / 16).min(255) as u8;
+        [v, v, v.saturating_sub(2)]
+    });
+    let capture = capture_of(&composed_from(shirt, room));
+    let white = common::spec().with_replacement("白色").expect("白色");
+    let refused = common::engine()
+        .fix(&capture, &white)
+        .expect_err("a white shirt is not put on a white backdrop");
+    let advice = refused.advice().join("；");
+    assert!(advice.contains("衣服或头发与白色背景颜色相近"), "{advice}");
+
+    let blue = common::spec().with_replacement("浅蓝色").expect("浅蓝色");
+    let fixed = common::engine()
+        .fix(&capture, &blue)
+        .unwrap_or_else(|u| panic!("not fixed on light blue: {:?}", u.advice()));
+    let failed = common::failed(&common::engine().check(&fixed.jpeg, &common::spec()));
+    assert!(
+        !failed.iter().any(|c| c.starts_with("background.")),
+        "the fixed photo still fails {failed:?}"
+    );
 }

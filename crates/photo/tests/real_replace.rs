@@ -1,0 +1,106 @@
+//! Background replacement on the real portraits of `tests/real/`. The composed
+//! cases (`tests/replace.rs`) know their matte and measure the halo; these
+//! photos say how often a real backdrop can be replaced at all, and whether a
+//! replacement `fix` keeps is one the check then reads as the plain backdrop
+//! it is. A replacement the check misreads would hand the candidate a fixed
+//! photo that fails for a reason they cannot act on: clutter on a backdrop
+//! the system painted itself.
+//!
+//! Run `cargo test -p photo --test real_replace -- --nocapture` for the figures.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use photo::decode::{decode, Want};
+use photo::face::analyse;
+use photo::measure::segment::{segment, Head};
+use photo::raster::Rgb;
+use photo::replace::{replace, Refusal, MAX_PERSON_TAKEN_FOR_BACKDROP};
+
+/// A labelled photo decoded as the check decodes it for analysis.
+fn analysed(file: &str) -> Rgb {
+    let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
+    let want = Want {
+        min_short_side: 640,
+        max_pixels: 50_000_000,
+    };
+    decode(&bytes, want).expect("decodes").image
+}
+
+#[test]
+fn a_kept_replacement_of_a_real_backdrop_reads_plain_to_the_check() {
+    let text = std::fs::read_to_string(common::real_dir().join("labels.csv")).expect("labels.csv");
+    let spec = common::spec();
+    let mut refused: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for row in text.lines().skip(1) {
+        let cells: Vec<&str> = row.split(',').collect();
+        let (file, other_face) = (cells[0], cells.get(5) == Some(&"1"));
+        let img = analysed(file);
+        let Some(face) = analyse(common::models(), &img).ok().and_then(|a| a.face) else {
+            continue;
+        };
+        for colour in &spec.background.references {
+            let r = match replace(common::models(), &img, &face, colour.rgb) {
+                Ok(r) => r,
+                // The outline is judged before any colour is laid: one
+                // refusal holds for all three.
+                Err(why) => {
+                    let reason = match why {
+                        Refusal::LowContrast(_) => "low contrast at the outline",
+                        Refusal::UnsureEdge(_) => "unsure outline",
+                        other => panic!("{file}: refused with {other:?}"),
+                    };
+                    refused.entry(reason).or_default().push(file.into());
+                    break;
+                }
+            };
+            // What `fix` does next: refuse when the check's own segmentation
+            // takes part of the person for the new backdrop.
+            let taken = r.person_taken_for_backdrop(&segment(&r.img, &Head::of(&face)));
+            if taken > MAX_PERSON_TAKEN_FOR_BACKDROP {
+                let name = format!("{file} on {} ({:.1} %)", colour.name, taken * 100.0);
+                refused
+                    .entry("person like the new backdrop")
+                    .or_default()
+                    .push(name);
+                continue;
+            }
+            let report = common::engine().check(&common::jpeg(&r.img, 95), &spec);
+            let failed = common::failed(&report);
+            println!(
+                "{file} on {}: kept, the check fails {failed:?}",
+                colour.name
+            );
+            for code in ["background.colour", "background.uniform"] {
+                assert!(
+                    !failed.contains(&code),
+                    "{file} on {}: {failed:?}",
+                    colour.name
+                );
+            }
+            // Other people stay in the picture (the matte holds them), and
+            // stay clutter: `fix` never gets that far, since `face.multiple`
+            // fails first.
+            if !other_face {
+                let clutter = "background.clutter";
+                assert!(
+                    !failed.contains(&clutter),
+                    "{file} on {}: {failed:?}",
+                    colour.name
+                );
+            }
+            kept.push(format!("{file} on {}", colour.name));
+        }
+    }
+    println!("kept: {} replacements: {kept:?}", kept.len());
+    for (reason, files) in &refused {
+        println!("refused, {reason}: {}", files.len());
+    }
+    println!(
+        "refused as like the new backdrop: {:?}",
+        refused.get("person like the new backdrop")
+    );
+    assert!(!kept.is_empty(), "no real portrait was replaced");
+}
