@@ -4,7 +4,8 @@
 //! replacement `fix` keeps is one the check then reads as the plain backdrop
 //! it is. A replacement the check misreads would hand the candidate a fixed
 //! photo that fails for a reason they cannot act on: clutter on a backdrop
-//! the system painted itself.
+//! the system painted itself, or a white backdrop counted as glare on the
+//! face.
 //!
 //! Run `cargo test -p photo --test real_replace -- --nocapture` for the figures.
 
@@ -74,6 +75,18 @@ fn a_kept_replacement_of_a_real_backdrop_reads_plain_to_the_check() {
                 colour.name
             );
             for code in ["background.colour", "background.uniform"] {
+                assert!(
+                    !failed.contains(&code),
+                    "{file} on {}: {failed:?}",
+                    colour.name
+                );
+            }
+            // The new backdrop is no glare on the face, even where the face
+            // oval strays past the face's edge onto white.
+            let original = common::real_dir().join("images").join(file);
+            let before = common::engine().check(&std::fs::read(original).expect("photo"), &spec);
+            if !common::failed(&before).contains(&"lighting.highlights") {
+                let code = "lighting.highlights";
                 assert!(
                     !failed.contains(&code),
                     "{file} on {}: {failed:?}",
