@@ -216,6 +216,40 @@ impl Rgb {
             })
             .collect()
     }
+
+    /// Each sampled row's spans inside a polygon (rows `step` apart), clipped
+    /// to the picture: the row's crossings with the polygon's edges, then the
+    /// pixels whose centres lie between pairs of crossings. The face's
+    /// regions (the oval, the lips, an eye's contour) are read this way.
+    pub fn polygon_spans(
+        &self,
+        poly: &[(f32, f32)],
+        step: u32,
+        mut span: impl FnMut(u32, std::ops::Range<u32>),
+    ) {
+        let y0 = poly.iter().map(|p| p.1).fold(f32::MAX, f32::min).max(0.0) as u32;
+        let y1 = (poly.iter().map(|p| p.1).fold(f32::MIN, f32::max).max(0.0) as u32)
+            .min(self.height.saturating_sub(1));
+        let mut xs = Vec::with_capacity(8);
+        for y in (y0..=y1).step_by(step.max(1) as usize) {
+            let yc = y as f32 + 0.5;
+            xs.clear();
+            for (i, &(xa, ya)) in poly.iter().enumerate() {
+                let (xb, yb) = poly[(i + 1) % poly.len()];
+                if (ya > yc) != (yb > yc) {
+                    xs.push(xa + (yc - ya) * (xb - xa) / (yb - ya));
+                }
+            }
+            xs.sort_by(f32::total_cmp);
+            for pair in xs.chunks_exact(2) {
+                let from = (pair[0] - 0.5).ceil().max(0.0) as u32;
+                let to = ((pair[1] - 0.5).floor().max(-1.0) as i64).min(i64::from(self.width) - 1);
+                if i64::from(from) <= to {
+                    span(y, from..to as u32 + 1);
+                }
+            }
+        }
+    }
 }
 
 /// The bilinear blend of four pixels (top-left, top-right, bottom-left,

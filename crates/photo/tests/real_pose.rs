@@ -11,7 +11,6 @@
 
 mod common;
 
-use photo::decode::{decode, Want};
 use photo::face::{analyse, Face};
 use photo::raster::Rgb;
 
@@ -26,16 +25,6 @@ const MAX_TURN_ERROR_P90: f32 = 1.0;
 const MAX_ROLL_MIRROR_P90: f32 = 1.3;
 const MAX_YAW_MIRROR_P90: f32 = 1.8;
 const MAX_TURN_RESPONSE_OFFSET: f32 = 0.2;
-
-/// A labelled photo decoded as the check decodes it for analysis.
-fn analysed(file: &str) -> Rgb {
-    let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
-    let want = Want {
-        min_short_side: 640,
-        max_pixels: 50_000_000,
-    };
-    decode(&bytes, want).expect("decodes").image
-}
 
 fn face_of(img: &Rgb) -> Option<Face> {
     analyse(common::models(), img).ok().and_then(|a| a.face)
@@ -52,7 +41,7 @@ fn roll_follows_a_known_turn_and_roll_and_yaw_flip_in_a_mirror() {
     let (mut turn_error, mut response) = (Vec::new(), Vec::new());
     let (mut roll_mirror, mut yaw_mirror) = (Vec::new(), Vec::new());
     for file in text.lines().skip(1).filter_map(|l| l.split(',').next()) {
-        let img = analysed(file);
+        let img = common::real_analysed(file);
         let Some(face) = face_of(&img) else { continue };
         for turn in [TURN, -TURN] {
             // A face lost once turned says nothing about roll's accuracy.
@@ -148,7 +137,7 @@ fn roll_agrees_with_an_independent_model_s_eye_corners_on_frontal_faces() {
     let spec = common::spec();
     let (mut differences, mut level, mut tilted) = (Vec::new(), 0, 0);
     for (file, reference) in dlib_rolls() {
-        let img = analysed(&file);
+        let img = common::real_analysed(&file);
         let Some(face) = face_of(&img) else { continue };
         if face.yaw.abs() > spec.pose.max_yaw {
             continue;

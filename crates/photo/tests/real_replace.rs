@@ -13,21 +13,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use photo::decode::{decode, Want};
 use photo::face::analyse;
 use photo::measure::segment::{segment, Head};
-use photo::raster::Rgb;
 use photo::replace::{replace, Refusal, MAX_PERSON_TAKEN_FOR_BACKDROP};
-
-/// A labelled photo decoded as the check decodes it for analysis.
-fn analysed(file: &str) -> Rgb {
-    let bytes = std::fs::read(common::real_dir().join("images").join(file)).expect("photo");
-    let want = Want {
-        min_short_side: 640,
-        max_pixels: 50_000_000,
-    };
-    decode(&bytes, want).expect("decodes").image
-}
 
 #[test]
 fn a_kept_replacement_of_a_real_backdrop_reads_plain_to_the_check() {
@@ -38,7 +26,7 @@ fn a_kept_replacement_of_a_real_backdrop_reads_plain_to_the_check() {
     for row in text.lines().skip(1) {
         let cells: Vec<&str> = row.split(',').collect();
         let (file, other_face) = (cells[0], cells.get(5) == Some(&"1"));
-        let img = analysed(file);
+        let img = common::real_analysed(file);
         let Some(face) = analyse(common::models(), &img).ok().and_then(|a| a.face) else {
             continue;
         };

@@ -82,28 +82,9 @@ fn luma(p: [u8; 3]) -> f32 {
 /// Pixels whose centres lie inside the polygon, by scanline.
 fn pixels_in(img: &Rgb, poly: &[(f32, f32)]) -> Vec<(u32, u32, [u8; 3])> {
     let mut out = Vec::new();
-    let y0 = poly.iter().map(|p| p.1).fold(f32::MAX, f32::min).max(0.0) as u32;
-    let y1 = (poly.iter().map(|p| p.1).fold(f32::MIN, f32::max).max(0.0) as u32)
-        .min(img.height.saturating_sub(1));
-    let mut xs = Vec::with_capacity(8);
-    for y in y0..=y1 {
-        let yc = y as f32 + 0.5;
-        xs.clear();
-        for (i, &(xa, ya)) in poly.iter().enumerate() {
-            let (xb, yb) = poly[(i + 1) % poly.len()];
-            if (ya > yc) != (yb > yc) {
-                xs.push(xa + (yc - ya) * (xb - xa) / (yb - ya));
-            }
-        }
-        xs.sort_by(f32::total_cmp);
-        for pair in xs.chunks_exact(2) {
-            let from = (pair[0] - 0.5).ceil().max(0.0) as u32;
-            let to = ((pair[1] - 0.5).floor() as i64).min(i64::from(img.width) - 1);
-            if to >= i64::from(from) {
-                out.extend((from..=to as u32).map(|x| (x, y, img.at(x, y))));
-            }
-        }
-    }
+    img.polygon_spans(poly, 1, |y, xs| {
+        out.extend(xs.map(|x| (x, y, img.at(x, y))));
+    });
     out
 }
 

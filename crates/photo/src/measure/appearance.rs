@@ -11,7 +11,7 @@ use crate::colour::{delta_e76, lab_all, Lab};
 use crate::face::{idx, Face};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding};
-use region::{patch, point, polygon_pixels, polygon_spans};
+use region::{patch, point, polygon_pixels};
 
 /// The face oval's scale for counting clipped highlights. The mesh's oval
 /// follows the face's edge, and where it strays a few pixels past it, it
@@ -152,7 +152,7 @@ fn highlights(img: &Rgb, face: &Face, step: u32, oval: &[[u8; 3]]) -> f32 {
         return 0.0;
     }
     let (mut seen, mut hot) = (0usize, 0usize);
-    polygon_spans(img, &region::oval(face, HIGHLIGHT_OVAL), step, |y, xs| {
+    img.polygon_spans(&region::oval(face, HIGHLIGHT_OVAL), step, |y, xs| {
         for x in xs.step_by(step as usize) {
             seen += 1;
             hot += usize::from(is_clipped(&img.at(x, y)));

@@ -21,6 +21,17 @@ pub fn real_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/real")
 }
 
+/// A labelled real portrait (`tests/real/images/`) decoded as the check
+/// decodes it for analysis.
+pub fn real_analysed(file: &str) -> Rgb {
+    let bytes = std::fs::read(real_dir().join("images").join(file)).expect("photo");
+    let want = photo::decode::Want {
+        min_short_side: 640,
+        max_pixels: 50_000_000,
+    };
+    photo::decode::decode(&bytes, want).expect("decodes").image
+}
+
 pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(photos_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }

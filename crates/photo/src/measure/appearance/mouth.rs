@@ -4,7 +4,7 @@
 //! pixels inside the lips' outer outline, which the mesh places well even
 //! when it closes the gap.
 
-use super::{lab_all, point, polygon_pixels, polygon_spans, share, Lab};
+use super::{lab_all, point, polygon_pixels, share, Lab};
 use crate::colour::lab;
 use crate::face::idx;
 use crate::measure::{median, Scene};
@@ -76,7 +76,7 @@ fn dark_gap(
     if counts.is_empty() {
         return 0.0;
     }
-    polygon_spans(img, outline, step, |y, xs| {
+    img.polygon_spans(outline, step, |y, xs| {
         for (i, count) in counts.iter_mut().enumerate() {
             let x = first.saturating_add((i as u32).saturating_mul(step));
             if xs.contains(&x) && lab(img.at(x, y)).l < dark {

@@ -40,45 +40,12 @@ pub(super) fn patch(img: &Rgb, c: (f32, f32), r: f32, step: u32) -> Vec<[u8; 3]>
 /// (the face oval is tens of thousands of pixels on a capture).
 pub(super) fn polygon_pixels(img: &Rgb, poly: &[(f32, f32)], step: u32) -> Vec<[u8; 3]> {
     let mut out = Vec::new();
-    polygon_spans(img, poly, step, |y, xs| {
+    img.polygon_spans(poly, step, |y, xs| {
         let row = &img.data[y as usize * img.width as usize * 3..];
         let span = row[xs.start as usize * 3..xs.end as usize * 3].chunks_exact(3);
         out.extend(span.step_by(step as usize).map(|p| [p[0], p[1], p[2]]));
     });
     out
-}
-
-/// Each sampled row's spans inside a polygon, clipped to the picture: the
-/// row's crossings with the polygon's edges, then the pixels whose centres
-/// lie between pairs of crossings.
-pub(super) fn polygon_spans(
-    img: &Rgb,
-    poly: &[(f32, f32)],
-    step: u32,
-    mut span: impl FnMut(u32, std::ops::Range<u32>),
-) {
-    let y0 = poly.iter().map(|p| p.1).fold(f32::MAX, f32::min).max(0.0) as u32;
-    let y1 = (poly.iter().map(|p| p.1).fold(f32::MIN, f32::max).max(0.0) as u32)
-        .min(img.height.saturating_sub(1));
-    let mut xs = Vec::with_capacity(8);
-    for y in (y0..=y1).step_by(step as usize) {
-        let yc = y as f32 + 0.5;
-        xs.clear();
-        for (i, &(xa, ya)) in poly.iter().enumerate() {
-            let (xb, yb) = poly[(i + 1) % poly.len()];
-            if (ya > yc) != (yb > yc) {
-                xs.push(xa + (yc - ya) * (xb - xa) / (yb - ya));
-            }
-        }
-        xs.sort_by(f32::total_cmp);
-        for pair in xs.chunks_exact(2) {
-            let from = (pair[0] - 0.5).ceil().max(0.0) as u32;
-            let to = ((pair[1] - 0.5).floor().max(-1.0) as i64).min(i64::from(img.width) - 1);
-            if i64::from(from) <= to {
-                span(y, from..to as u32 + 1);
-            }
-        }
-    }
 }
 
 /// The face oval, shrunk towards its centre to `scale` (1: the mesh's own).
