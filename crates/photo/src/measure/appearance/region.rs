@@ -10,11 +10,14 @@ const FACE_OVAL: [usize; 36] = [
     10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
     148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ];
+
+/// Mesh point `i` in image pixels.
 pub(super) fn point(face: &Face, i: usize) -> (f32, f32) {
     let p = face.landmarks.mesh[i];
     (p.x, p.y)
 }
 
+/// Pixels within `r` of `c` (a disc), every `step`-th row and column.
 pub(super) fn patch(img: &Rgb, c: (f32, f32), r: f32, step: u32) -> Vec<[u8; 3]> {
     let mut out = Vec::new();
     let (x0, x1) = (
