@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::derived::*;
 use common::*;
 use photo::{Code, Input, Outcome, Stage};
 

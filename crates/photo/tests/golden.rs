@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::derived::*;
 use common::*;
 use photo::{Input, Report, Stage};
 use serde_json::{json, Value};

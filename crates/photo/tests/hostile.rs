@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::derived::*;
 use common::*;
 use photo::{Input, Stage};
 use proptest::prelude::*;
