@@ -15,7 +15,6 @@ use crate::face::{Face, Models};
 use crate::measure::geometry::hair_top;
 use crate::measure::segment::{self, Label, Segmentation};
 use crate::raster::Rgb;
-use crate::replace::Refusal;
 use crate::report::{Code, Finding, Outcome, Report};
 use crate::spec::{PhotoSpec, Range};
 pub use crate::step::Step;
@@ -104,13 +103,7 @@ pub(crate) fn run(models: &Models, bytes: &[u8], spec: &PhotoSpec) -> Result<Fix
     if let (Some(colour), Some(face)) = (replace, a.face.as_ref()) {
         match crate::replace::replace(models, &a.img, face, colour.rgb) {
             Ok(r) => {
-                let seg = segment::segment(&r.img, &segment::Head::of(face));
-                let taken = r.person_taken_for_backdrop(&seg);
-                if taken > crate::replace::MAX_PERSON_TAKEN_FOR_BACKDROP {
-                    let why = Refusal::LikeNewBackdrop(taken).finding(&colour.name);
-                    return Err(unfixable(vec![why], report));
-                }
-                a.seg = Some(seg);
+                a.seg = Some(r.seg);
                 a.img = r.img;
                 before.push(Step::ReplaceBackground {
                     colour: colour.name.clone(),

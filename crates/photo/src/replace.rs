@@ -41,7 +41,8 @@ pub const MIN_EDGE_CONTRAST: f32 = 12.0;
 pub const MAX_EDGE_BAND: f32 = 0.08;
 
 /// Most of the person (sure in the matte) that the check's own
-/// segmentation of the replaced photo may take for backdrop. Clothing or hair
+/// segmentation of the replaced photo may take for backdrop; past it the
+/// replacement is refused. Clothing or hair
 /// of the new backdrop's colour joins it there, and the check then reads the
 /// rest of the person as clutter or a shadow: a white collar against a white
 /// backdrop. Every clean replacement measured reads 0: the four sample
@@ -92,34 +93,35 @@ pub struct Replaced {
     pub edge_contrast: f32,
     /// Mean unsure band around the head, share of the face width.
     pub edge_band: f32,
-    /// The matte, on `img` reduced by `factor`.
-    alpha: Vec<f32>,
-    factor: u32,
-    work_width: u32,
+    /// The check's own segmentation of `img` (backdrop, person, clutter).
+    pub seg: Segmentation,
 }
 
-impl Replaced {
-    /// The share of the person (sure in the matte) that `seg`, the check's
-    /// own segmentation of the replaced image, takes for backdrop: clothing
-    /// or hair of the new backdrop's colour, which the check would then
-    /// misread as clutter, a shadow or a lost head top.
-    pub fn person_taken_for_backdrop(&self, seg: &Segmentation) -> f32 {
-        let (mut person, mut taken) = (0usize, 0usize);
-        let f = seg.factor as f32 / self.factor as f32;
-        for (i, label) in seg.labels.iter().enumerate() {
-            let (x, y) = (i as u32 % seg.width, i as u32 / seg.width);
-            let (wx, wy) = (((x as f32 + 0.5) * f) as u32, ((y as f32 + 0.5) * f) as u32);
-            if wx >= self.work_width {
-                continue;
-            }
-            let k = wy as usize * self.work_width as usize + wx as usize;
-            if self.alpha.get(k).is_some_and(|&a| a >= SURE) {
-                person += 1;
-                taken += usize::from(*label == Label::Background);
-            }
+/// The share of the person (sure in `alpha`, the matte on the image reduced
+/// by `factor`) that `seg`, the check's segmentation of the replaced image,
+/// takes for backdrop: clothing or hair of the new backdrop's colour, which
+/// the check would then misread as clutter, a shadow or a lost head top.
+fn person_taken_for_backdrop(
+    alpha: &[f32],
+    factor: u32,
+    work_width: u32,
+    seg: &Segmentation,
+) -> f32 {
+    let (mut person, mut taken) = (0usize, 0usize);
+    let f = seg.factor as f32 / factor as f32;
+    for (i, label) in seg.labels.iter().enumerate() {
+        let (x, y) = (i as u32 % seg.width, i as u32 / seg.width);
+        let (wx, wy) = (((x as f32 + 0.5) * f) as u32, ((y as f32 + 0.5) * f) as u32);
+        if wx >= work_width {
+            continue;
         }
-        taken as f32 / person.max(1) as f32
+        let k = wy as usize * work_width as usize + wx as usize;
+        if alpha.get(k).is_some_and(|&a| a >= SURE) {
+            person += 1;
+            taken += usize::from(*label == Label::Background);
+        }
     }
+    taken as f32 / person.max(1) as f32
 }
 
 /// Longest side the matte is worked out at. A 12 MP capture is analysed at
@@ -165,13 +167,17 @@ pub fn replace(
     if edge_band > MAX_EDGE_BAND {
         return Err(Refusal::UnsureEdge(edge_band));
     }
+    let img = composite(img, &work, &alpha, head, colour);
+    let seg = crate::measure::segment::segment(&img, &crate::measure::segment::Head::of(face));
+    let taken = person_taken_for_backdrop(&alpha, factor, work.width, &seg);
+    if taken > MAX_PERSON_TAKEN_FOR_BACKDROP {
+        return Err(Refusal::LikeNewBackdrop(taken));
+    }
     Ok(Replaced {
-        img: composite(img, &work, &alpha, head, colour),
+        img,
         edge_contrast,
         edge_band,
-        alpha,
-        factor,
-        work_width: work.width,
+        seg,
     })
 }
 
