@@ -210,6 +210,27 @@ fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
     );
 }
 
+/// Teeth as a small photo's JPEG shows them: two or three pixels high, they
+/// share their colour samples with the lips and come out pinkish, so the
+/// teeth reading (light and hardly red) misses them; only their lightness
+/// on the seam (`max_light_seam`) flags them.
+#[test]
+fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
+    let mouth = seam_painted(0.012, 0.15, [250, 200, 190]);
+    assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
+    let gap = mouth.value.expect("the lip gap");
+    assert!(
+        gap <= spec().expression.max_mouth_opening,
+        "{}",
+        mouth.measured
+    );
+    assert!(
+        mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
+        "{}",
+        mouth.measured
+    );
+}
+
 /// A dark gap between full lips, over the middle of the mouth only: a
 /// speaking mouth the mesh draws closed, whose cavity is too small a share
 /// of the lips to fail. Only the dark gap's thickness can flag it.

@@ -37,7 +37,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "mouth_closed",
         codes: &[Code::MouthClosed],
-        min_detection: 0.88,
+        min_detection: 0.90,
         max_false_alarm: 0.06,
     },
     Rule {

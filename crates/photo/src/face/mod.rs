@@ -36,6 +36,16 @@ pub mod idx {
     pub const OUTER_LIPS: [usize; 20] = [
         61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
     ];
+    /// The middle of the lips' seam, image-left to image-right: pairs of
+    /// inner-lip points (upper, lower) that meet when the lips are closed.
+    pub const SEAM: [(usize, usize); 6] = [
+        (81, 178),
+        (82, 87),
+        (13, 14),
+        (312, 317),
+        (311, 402),
+        (310, 318),
+    ];
     /// Eyebrows, middle of each.
     pub const BROW_L: usize = 105;
     pub const BROW_R: usize = 334;

@@ -1,8 +1,9 @@
-//! `mouth.closed`: four readings of the same mouth, because the face mesh
+//! `mouth.closed`: five readings of the same mouth, because the face mesh
 //! often draws a speaking or smiling mouth nearly closed. The lip gap is the
 //! mesh's own; the cavity, the dark gap and the teeth are read from the
 //! pixels inside the lips' outer outline, which the mesh places well even
-//! when it closes the gap.
+//! when it closes the gap; the light seam from a thin band along the seam
+//! it draws.
 
 use super::{lab_all, point, polygon_pixels, share, Lab};
 use crate::colour::lab;
@@ -17,38 +18,61 @@ use crate::report::{Code, Finding};
 /// least 5.5 on every colour photo.
 const MIN_CHEEK_REDNESS: f32 = 3.0;
 
+/// How much lighter than the lips' median (L*) a pixel on the seam must be
+/// to count as a tooth. Closed lips are darkest at their seam; a glossy
+/// lower lip shines below it.
+const SEAM_LIGHTER: f32 = 25.0;
+/// Half the height of the band read across the seam, as a share of the
+/// mouth's width (at least a pixel).
+const SEAM_BAND: f32 = 0.03;
+/// Columns read along each stretch of the seam between two of its points.
+const SEAM_STEPS: usize = 5;
+
 /// `cheeks` is the cheeks' pixels in CIELAB, the skin the teeth are told from.
 pub(super) fn finding(s: &Scene, cheeks: &[Lab], step: u32) -> Finding {
     let (face, e) = (s.face, &s.spec.expression);
     let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
     let inside = lab_all(&polygon_pixels(s.img, &outline, step));
-    let (cavity, dark) = cavity(&inside);
+    let lips = median(inside.iter().map(|c| c.l).collect()).unwrap_or(0.0);
+    let cavity = cavity(&inside, lips);
     let corners = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
-    let gap = dark_gap(s.img, corners, &outline, step, dark);
+    let gap = dark_gap(s.img, corners, &outline, step, lips * 0.5);
     let teeth = teeth(&inside, cheeks);
+    let seam: Vec<(f32, f32)> = idx::SEAM
+        .iter()
+        .map(|&(up, down)| {
+            let (a, b) = (point(face, up), point(face, down));
+            ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
+        })
+        .collect();
+    let width = (corners.1 .0 - corners.0 .0).hypot(corners.1 .1 - corners.0 .1);
+    let light = light_seam(s.img, &seam, width, lips);
     Finding::new(Code::MouthClosed, "嘴唇自然闭合")
         .measured(
             face.mouth_opening,
             format!(
-                "唇间距 {:.3}，口内暗区 {:.0}%，暗缝 {:.3}，露齿 {:.0}%",
+                "唇间距 {:.3}，口内暗区 {:.0}%，暗缝 {:.3}，露齿 {:.0}%，唇缝亮区 {:.0}%",
                 face.mouth_opening,
                 cavity * 100.0,
                 gap,
-                teeth * 100.0
+                teeth * 100.0,
+                light * 100.0
             ),
         )
         .limit(format!(
-            "唇间距不大于 {}，暗区不超过 {:.0}%，暗缝不大于 {}，露齿不超过 {:.0}%",
+            "唇间距不大于 {}，暗区不超过 {:.0}%，暗缝不大于 {}，露齿不超过 {:.0}%，唇缝亮区不超过 {:.0}%",
             e.max_mouth_opening,
             e.max_mouth_cavity * 100.0,
             e.max_dark_gap,
-            e.max_teeth * 100.0
+            e.max_teeth * 100.0,
+            e.max_light_seam * 100.0
         ))
         .fail_if(
             face.mouth_opening > e.max_mouth_opening
                 || cavity > e.max_mouth_cavity
                 || gap > e.max_dark_gap
-                || teeth > e.max_teeth,
+                || teeth > e.max_teeth
+                || light > e.max_light_seam,
             || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
         )
 }
@@ -87,12 +111,43 @@ fn dark_gap(
     median(counts.iter().map(|&c| c as f32).collect()).unwrap_or(0.0) / width
 }
 
-/// The share of the mouth's pixels darker than half their median L* (the
-/// cavity of an open mouth; closed lips show only their seam), and that
-/// darkness threshold.
-fn cavity(inside: &[Lab]) -> (f32, f32) {
-    let dark = median(inside.iter().map(|c| c.l).collect()).map_or(0.0, |mid| mid * 0.5);
-    (share(inside, |c| c.l < dark), dark)
+/// The share of the mouth's pixels darker than half `lips`, their median
+/// L*: the cavity of an open mouth; closed lips show only their seam.
+fn cavity(inside: &[Lab], lips: f32) -> f32 {
+    share(inside, |c| c.l < lips * 0.5)
+}
+
+/// The share of a thin band along `seam` (the middle of the seam the mesh
+/// draws, image-left to image-right) that is `SEAM_LIGHTER` than `lips`,
+/// the lips' median L*. The mesh often closes its lips over a row of teeth,
+/// and at 250 px the teeth are two or three pixels high, so JPEG's halved
+/// colour resolution lends them the lips' red and the teeth reading (by
+/// colour) misses them; their lightness stays. Read in columns, `width`
+/// (the mouth's) sets the band's height.
+fn light_seam(img: &Rgb, seam: &[(f32, f32)], width: f32, lips: f32) -> f32 {
+    let half = (SEAM_BAND * width).max(1.0);
+    let bottom = img.height.saturating_sub(1);
+    let (mut light, mut read) = (0u32, 0u32);
+    for stretch in seam.windows(2) {
+        let (a, b) = (stretch[0], stretch[1]);
+        for k in 0..SEAM_STEPS {
+            let t = k as f32 / SEAM_STEPS as f32;
+            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            // Also false for NaN: landmarks off the picture read nothing.
+            if !(x >= 0.0 && x <= img.width as f32 - 1.0) {
+                continue;
+            }
+            let (top, end) = ((y - half).max(0.0) as u32, ((y + half) as u32).min(bottom));
+            for row in top..=end {
+                read += 1;
+                light += u32::from(lab(img.at(x.round() as u32, row)).l >= lips + SEAM_LIGHTER);
+            }
+        }
+    }
+    if read == 0 {
+        return 0.0;
+    }
+    light as f32 / read as f32
 }
 
 /// Share of the mouth's pixels that look like teeth: at least as light as
@@ -129,6 +184,10 @@ mod tests {
         v
     }
 
+    fn lips_median(m: &[Lab]) -> f32 {
+        median(m.iter().map(|c| c.l).collect()).unwrap_or(0.0)
+    }
+
     fn cheeks() -> Vec<Lab> {
         vec![lab(68.0, 16.0, 18.0); 40]
     }
@@ -137,7 +196,7 @@ mod tests {
     fn closed_lips_show_no_teeth_and_little_cavity() {
         let m = closed_mouth();
         assert_eq!(teeth(&m, &cheeks()), 0.0);
-        assert!(cavity(&m).0 < 0.2, "{:?}", cavity(&m));
+        assert!(cavity(&m, lips_median(&m)) < 0.2);
     }
 
     #[test]
@@ -210,11 +269,75 @@ mod tests {
         }
     }
 
+    /// Lips (L* about 50) 60 px wide around row 20, with a 4-row band of
+    /// `band` across rows `rows`.
+    fn seam_picture(band: [u8; 3], rows: std::ops::Range<u32>) -> Rgb {
+        Rgb::from_fn(100, 40, |_, y| {
+            if rows.contains(&y) {
+                band
+            } else {
+                [190, 90, 90]
+            }
+        })
+    }
+
+    const SEAM_LINE: [(f32, f32); 3] = [(35.0, 20.0), (50.0, 20.0), (65.0, 20.0)];
+
+    #[test]
+    fn teeth_on_the_seam_read_light_and_a_dark_seam_or_a_shine_below_does_not() {
+        let lips = crate::colour::lab([190, 90, 90]).l;
+        // Width 60: the band read is 1.8 px either side, rows 18..=21.
+        let teeth = light_seam(
+            &seam_picture([235, 225, 210], 18..22),
+            &SEAM_LINE,
+            60.0,
+            lips,
+        );
+        assert_eq!(teeth, 1.0);
+        let half = light_seam(
+            &seam_picture([235, 225, 210], 20..22),
+            &SEAM_LINE,
+            60.0,
+            lips,
+        );
+        assert_eq!(half, 0.5);
+        let seam = light_seam(&seam_picture([60, 20, 20], 19..21), &SEAM_LINE, 60.0, lips);
+        assert_eq!(seam, 0.0);
+        // A glossy lower lip shines a few pixels below its seam.
+        let shine = light_seam(
+            &seam_picture([250, 220, 220], 25..29),
+            &SEAM_LINE,
+            60.0,
+            lips,
+        );
+        assert_eq!(shine, 0.0);
+    }
+
+    #[test]
+    fn a_seam_nowhere_reads_nothing_and_stays_inside_the_picture() {
+        let img = seam_picture([235, 225, 210], 18..22);
+        for seam in [
+            [(f32::NAN, 20.0), (50.0, f32::NAN), (65.0, 20.0)],
+            [
+                (f32::NEG_INFINITY, 20.0),
+                (f32::INFINITY, 20.0),
+                (65.0, 1e30),
+            ],
+            [(-1e30, -1e30), (1e30, 1e30), (5e9, 20.0)],
+            [(99.4, 39.0), (99.6, 45.0), (120.0, -3.0)],
+        ] {
+            for width in [f32::NAN, f32::INFINITY, 0.0, 1e30] {
+                let v = light_seam(&img, &seam, width, 50.0);
+                assert!((0.0..=1.0).contains(&v), "{seam:?} {width}: {v}");
+            }
+        }
+    }
+
     #[test]
     fn an_open_mouth_is_mostly_dark() {
         let mut m = closed_mouth();
         m.extend(vec![lab(8.0, 5.0, 2.0); 60]);
-        assert!(cavity(&m).0 > 0.25, "{:?}", cavity(&m));
-        assert_eq!(cavity(&[]).0, 0.0);
+        assert!(cavity(&m, lips_median(&m)) > 0.25);
+        assert_eq!(cavity(&[], 0.0), 0.0);
     }
 }
