@@ -187,27 +187,43 @@ fn seam_painted(half_height: f32, inset: f32, colour: [u8; 3]) -> photo::Finding
         .clone()
 }
 
-/// Teeth showing between lips that the mesh still draws nearly closed: the
-/// smile the held-out judge saw missed. A light, hardly red band is painted
-/// along the base's lip seam, too thin to open the mesh's lip gap or to read
-/// as a dark cavity; only the teeth reading can flag it.
-#[test]
-fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
-    let mouth = seam_painted(0.012, 0.15, [238, 232, 216]);
+/// Asserts that `mouth` fails although the mesh's lip gap (the finding's
+/// value; the base's is 0.017) stays under its limit: the painted band alone
+/// made it fail.
+fn fails_with_the_lips_drawn_closed(mouth: &photo::Finding) {
     assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
-    // Neither the lip gap (the finding's value) nor the dark readings would
-    // have failed it: the base's gap is 0.017, and the band is light.
     let gap = mouth.value.expect("the lip gap");
     assert!(
         gap <= spec().expression.max_mouth_opening,
         "{}",
         mouth.measured
     );
+}
+
+/// A percentage the mouth's reading names, e.g. `露齿` in "露齿 12%".
+fn percent(mouth: &photo::Finding, name: &str) -> f32 {
+    mouth
+        .measured
+        .split_once(&format!("{name} "))
+        .and_then(|(_, rest)| rest.split_once('%'))
+        .and_then(|(v, _)| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {}", mouth.measured))
+}
+
+/// Teeth showing between lips that the mesh still draws nearly closed: the
+/// smile the held-out judge saw missed. A light, hardly red band is painted
+/// along the base's lip seam, too thin to open the mesh's lip gap or to read
+/// as a dark cavity; the teeth reading alone would fail it.
+#[test]
+fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
+    let mouth = seam_painted(0.012, 0.15, [238, 232, 216]);
+    fails_with_the_lips_drawn_closed(&mouth);
     assert!(
         mouth.measured.contains("口内暗区 0%，暗缝 0.000"),
         "{}",
         mouth.measured
     );
+    assert!(percent(&mouth, "露齿") > spec().expression.max_teeth * 100.0);
 }
 
 /// Teeth as a small photo's JPEG shows them: two or three pixels high, they
@@ -217,13 +233,7 @@ fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
 #[test]
 fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
     let mouth = seam_painted(0.012, 0.15, [250, 200, 190]);
-    assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
-    let gap = mouth.value.expect("the lip gap");
-    assert!(
-        gap <= spec().expression.max_mouth_opening,
-        "{}",
-        mouth.measured
-    );
+    fails_with_the_lips_drawn_closed(&mouth);
     assert!(
         mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
         "{}",
@@ -237,19 +247,10 @@ fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
 #[test]
 fn a_dark_gap_in_the_middle_of_full_lips_fails_the_mouth_rule() {
     let mouth = seam_painted(0.02, 0.3, [45, 25, 25]);
-    assert_eq!(mouth.outcome, Outcome::Fail, "{}", mouth.measured);
-    let expression = spec().expression;
-    let gap = mouth.value.expect("the lip gap");
-    assert!(gap <= expression.max_mouth_opening, "{}", mouth.measured);
+    fails_with_the_lips_drawn_closed(&mouth);
     assert!(mouth.measured.contains("露齿 0%"), "{}", mouth.measured);
-    let cavity: f32 = mouth
-        .measured
-        .split_once("口内暗区 ")
-        .and_then(|(_, rest)| rest.split_once('%'))
-        .and_then(|(v, _)| v.parse().ok())
-        .expect("the cavity");
     assert!(
-        cavity <= expression.max_mouth_cavity * 100.0,
+        percent(&mouth, "口内暗区") <= spec().expression.max_mouth_cavity * 100.0,
         "{}",
         mouth.measured
     );
