@@ -269,8 +269,8 @@ mod tests {
         }
     }
 
-    /// Lips (L* about 50) 60 px wide around row 20, with a 4-row band of
-    /// `band` across rows `rows`.
+    /// Lips (L* about 50) around a seam on row 20, with a band of `band`
+    /// across rows `rows`.
     fn seam_picture(band: [u8; 3], rows: std::ops::Range<u32>) -> Rgb {
         Rgb::from_fn(100, 40, |_, y| {
             if rows.contains(&y) {
