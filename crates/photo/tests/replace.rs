@@ -173,9 +173,14 @@ fn cluttered_capture(sample: &str) -> Vec<u8> {
 
 /// `c` enlarged twice, as a phone's JPEG.
 fn capture_of(c: &Composed) -> Vec<u8> {
-    let big = Rgb::from_fn(c.img.width * 2, c.img.height * 2, |x, y| {
+    capture_below(c, 0)
+}
+
+/// [`capture_of`] with the frame's top edge moved down to row `cut` of `c`.
+fn capture_below(c: &Composed, cut: u32) -> Vec<u8> {
+    let big = Rgb::from_fn(c.img.width * 2, (c.img.height - cut) * 2, |x, y| {
         c.img
-            .sample(x as f32 / 2.0, y as f32 / 2.0)
+            .sample(x as f32 / 2.0, y as f32 / 2.0 + cut as f32)
             .unwrap_or([0.0; 3])
             .map(|v| v.round() as u8)
     });
@@ -230,14 +235,7 @@ fn a_head_cut_off_by_the_top_edge_is_refused_after_replacement_with_retake_advic
     let top = (0..c.img.height as usize)
         .find(|&y| (0..w).any(|x| c.matte[y * w + x] > 0.5))
         .expect("the person has a top") as u32;
-    let cut = top + 12;
-    let big = Rgb::from_fn(c.img.width * 2, (c.img.height - cut) * 2, |x, y| {
-        c.img
-            .sample(x as f32 / 2.0, y as f32 / 2.0 + cut as f32)
-            .unwrap_or([0.0; 3])
-            .map(|v| v.round() as u8)
-    });
-    let capture = common::jpeg(&big, 92);
+    let capture = capture_below(&c, top + 12);
     let spec = common::spec().with_replacement("白色").expect("白色");
     let refused = common::engine()
         .fix(&capture, &spec)
