@@ -43,7 +43,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "face_multiple",
         codes: &[Code::FaceMultiple],
-        min_detection: 0.81,
+        min_detection: 0.87,
         max_false_alarm: 0.01,
     },
     Rule {

@@ -27,14 +27,8 @@ impl Detection {
     pub fn height(&self) -> f32 {
         self.bbox[3] - self.bbox[1]
     }
-    fn area(&self) -> f32 {
-        self.width().max(0.0) * self.height().max(0.0)
-    }
     fn iou(&self, o: &Detection) -> f32 {
-        let ix = (self.bbox[2].min(o.bbox[2]) - self.bbox[0].max(o.bbox[0])).max(0.0);
-        let iy = (self.bbox[3].min(o.bbox[3]) - self.bbox[1].max(o.bbox[1])).max(0.0);
-        let inter = ix * iy;
-        inter / (self.area() + o.area() - inter).max(1e-6)
+        super::box_iou(&self.bbox, &o.bbox)
     }
 }
 

@@ -2,6 +2,7 @@
 //! derive the quantities the standard speaks of (eye line, cheek-to-cheek
 //! width, head pose, eye and mouth openness, gaze) in image pixels.
 
+pub mod cascade;
 pub mod detector;
 pub mod eyes;
 pub mod mesh;
@@ -14,6 +15,22 @@ pub use mesh::{Landmarks, Point3};
 pub use models::{ModelError, Models};
 
 use crate::raster::Rgb;
+
+/// Intersection over union of two boxes (xmin, ymin, xmax, ymax).
+pub fn box_iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = ix * iy;
+    inter / (area(a) + area(b) - inter).max(1e-6)
+}
+
+/// Whether box `b`'s centre lies inside `region` (both xmin, ymin, xmax,
+/// ymax): how a second look at a picture tells a face it already knows.
+pub fn centred_in(b: &[f32; 4], region: &[f32; 4]) -> bool {
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    cx > region[0] && cx < region[2] && cy > region[1] && cy < region[3]
+}
 
 /// Mesh indices (MediaPipe canonical face mesh) used below.
 pub mod idx {

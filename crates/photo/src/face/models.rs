@@ -1,11 +1,13 @@
 //! The bundled MediaPipe models (Apache-2.0; see `models/README.md` for
 //! their source and the script that converted them to ONNX), loaded once:
 //! the face detector and mesh into this crate's own runtime (`super::net`),
-//! the selfie segmenter into a tract plan; plus the helper that turns a
-//! rotated region of an image into a model's input.
+//! the selfie segmenter into a tract plan; with them the face cascade
+//! (`super::cascade`, MIT); plus the helper that turns a rotated region of an
+//! image into a model's input.
 
 use tract_onnx::prelude::*;
 
+use super::cascade::Cascade;
 use super::net::Net;
 use crate::raster::Rgb;
 
@@ -35,6 +37,8 @@ impl ModelError {
 pub struct Models {
     pub(crate) detector: Arc<Net>,
     pub(crate) mesh: Arc<Net>,
+    /// A second detector, for other people's faces in a busy backdrop.
+    pub(crate) cascade: Arc<Cascade>,
     /// Person probability per pixel, for background replacement.
     pub(crate) segmenter: Plan,
 }
@@ -63,6 +67,7 @@ impl Models {
         Ok(Models {
             detector: Arc::new(Net::load(DETECTOR, [1, 3, 128, 128])?),
             mesh: Arc::new(Net::load(MESH, [1, 3, 192, 192])?),
+            cascade: Arc::new(Cascade::load()?),
             // Converted by tf2onnx, which keeps TFLite's channels-last layout.
             segmenter: load(SEGMENTER, [1, 256, 256, 3])?,
         })
