@@ -294,8 +294,9 @@ const MAX_CONFIRMED: usize = 4;
 /// there too. Each alone is as unsure of a small or blurred face behind the
 /// candidate as of a face that is not there, but they are not unsure of the
 /// same false ones: on the labelled set the bundled detector reported
-/// nothing at the cascade's one face on a photo without another (0.90), and
-/// agreed on two faces nothing else found (`docs/benchmarks.md`). Run only
+/// nothing at the cascade's faces on photos without another (up to 0.90, or
+/// 0.93 with the photos enlarged), and agreed on two faces nothing else
+/// found (`docs/benchmarks.md`). Run only
 /// when the backdrop beside the head is busy, so a compliant capture (plain
 /// wall) pays nothing for it.
 fn cascade_detections(

@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use photo::{Code, Input, Outcome, Stage};
 
 /// A rule as labelled, and the codes that count as the rule flagging it.
@@ -72,44 +70,6 @@ const RULES: &[Rule] = &[
 const TARGET_DETECTION: f64 = 0.98;
 const TARGET_FALSE_ALARM: f64 = 0.01;
 
-/// One labelled photo: its file and, per rule column, `Some(defect)` or `None`
-/// when the labeller could not tell.
-struct Labelled {
-    file: String,
-    labels: BTreeMap<String, Option<bool>>,
-}
-
-fn read_labels() -> Vec<Labelled> {
-    let text = std::fs::read_to_string(common::real_dir().join("labels.csv")).expect("labels.csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            assert_eq!(cells.len(), header.len(), "row {line}");
-            let labels = header
-                .iter()
-                .zip(&cells)
-                .skip(3)
-                .map(|(h, c)| {
-                    let v = match *c {
-                        "1" => Some(true),
-                        "0" => Some(false),
-                        "" => None,
-                        other => panic!("label {other:?} in {line}"),
-                    };
-                    (h.to_string(), v)
-                })
-                .collect();
-            Labelled {
-                file: cells[0].to_string(),
-                labels,
-            }
-        })
-        .collect()
-}
-
 #[derive(Default, Clone, Copy)]
 struct Tally {
     defects: u32,
@@ -158,7 +118,7 @@ fn fails_beyond_the_file(report: &photo::Report) -> bool {
 fn per_rule_detection_and_false_alarms_on_real_portraits() {
     let engine = common::engine();
     let spec = common::spec();
-    let set = read_labels();
+    let set = common::labels::read();
     assert!(set.len() >= 150, "the set has {} photos", set.len());
 
     let mut tallies = vec![Tally::default(); RULES.len()];

@@ -14,6 +14,7 @@ use photo::raster::Rgb;
 use photo::{Code, Engine, PhotoSpec};
 
 pub mod derived;
+pub mod labels;
 
 pub fn photos_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos")
