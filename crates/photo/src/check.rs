@@ -296,9 +296,8 @@ const MAX_CONFIRMED: usize = 4;
 /// same false ones: on the labelled set the bundled detector reported
 /// nothing at the cascade's faces on photos without another (up to 0.90, or
 /// 0.93 with the photos enlarged), and agreed on two faces nothing else
-/// found (`docs/benchmarks.md`). Run only
-/// when the backdrop beside the head is busy, so a compliant capture (plain
-/// wall) pays nothing for it.
+/// found (`docs/benchmarks.md`). Run only when the backdrop beside the head
+/// is busy, so a compliant capture (plain wall) pays nothing for it.
 fn cascade_detections(
     models: &Models,
     img: &Raster,
