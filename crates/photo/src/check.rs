@@ -155,7 +155,12 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
     } else {
         Vec::new()
     };
-    findings.push(other_faces(&others, &confirmed, &face));
+    findings.push(other_faces(
+        &others,
+        &confirmed,
+        &face,
+        (analysed.img.width, analysed.img.height),
+    ));
 
     let to_frame = spec.frame_scale(analysed.img.width);
     let scene = Scene {
@@ -346,8 +351,14 @@ fn is_cut_by_side_edge(d: &face::Detection, width: f32) -> bool {
 
 /// `all` is every face the bundled detector found, the candidate's among
 /// them; `confirmed`, the other faces two detectors agree on, which count
-/// whatever the bundled one scored.
-fn other_faces(all: &[face::Detection], confirmed: &[face::Detection], main: &Face) -> Finding {
+/// whatever the bundled one scored. `size` is the picture's, to say where
+/// the other faces are: the candidate retakes knowing what to leave out.
+fn other_faces(
+    all: &[face::Detection],
+    confirmed: &[face::Detection],
+    main: &Face,
+    size: (u32, u32),
+) -> Finding {
     let main_w = main.detection.width();
     let mut counted: Vec<&face::Detection> = Vec::new();
     for d in all
@@ -356,23 +367,62 @@ fn other_faces(all: &[face::Detection], confirmed: &[face::Detection], main: &Fa
         .chain(confirmed)
     {
         // The same face found by the whole-image pass and by a backdrop square counts once.
-        let centre =
-            |d: &face::Detection| ((d.bbox[0] + d.bbox[2]) / 2.0, (d.bbox[1] + d.bbox[3]) / 2.0);
-        let (cx, cy) = centre(d);
-        if !counted
-            .iter()
-            .any(|c| cx > c.bbox[0] && cx < c.bbox[2] && cy > c.bbox[1] && cy < c.bbox[3])
-        {
+        if !counted.iter().any(|c| face::centred_in(&d.bbox, &c.bbox)) {
             counted.push(d);
         }
     }
     let others = counted.len().saturating_sub(1);
+    let mut places: Vec<&str> = Vec::new();
+    for d in counted
+        .iter()
+        .filter(|d| !face::centred_in(&d.bbox, &main.detection.bbox))
+    {
+        let p = place(&d.bbox, size);
+        if !places.contains(&p) {
+            places.push(p);
+        }
+    }
+    let (measured, advice) = if places.is_empty() {
+        (
+            format!("{} 张人脸", others + 1),
+            "照片中有其他人".to_string(),
+        )
+    } else {
+        let at = places.join("、");
+        (
+            format!("{} 张人脸（画面{at}）", others + 1),
+            format!("画面{at}有其他人的脸"),
+        )
+    };
     Finding::new(Code::FaceMultiple, "只有本人一张人脸")
-        .measured((others + 1) as f32, format!("{} 张人脸", others + 1))
+        .measured((others + 1) as f32, measured)
         .limit("1 张")
         .fail_if(others > 0, || {
-            "照片中有其他人：请单独拍摄，背景中不要有其他人或人像".into()
+            format!("{advice}：请单独拍摄，背景中不要有其他人或人像")
         })
+}
+
+/// Where a box lies in the picture, by thirds, as the candidate sees the
+/// photo: "左上方" to "右下方", "中间" in the middle.
+fn place(bbox: &[f32; 4], (w, h): (u32, u32)) -> &'static str {
+    let third = |v: f32, len: u32| {
+        let t = (3.0 * v / len.max(1) as f32).floor();
+        // Also 1 for NaN: a face nowhere is said to be in the middle.
+        if t < 1.0 {
+            0
+        } else if t >= 2.0 {
+            2
+        } else {
+            1
+        }
+    };
+    let col = third((bbox[0] + bbox[2]) / 2.0, w);
+    let row = third((bbox[1] + bbox[3]) / 2.0, h);
+    [
+        ["左上方", "上方", "右上方"],
+        ["左侧", "中间", "右侧"],
+        ["左下方", "下方", "右下方"],
+    ][row][col]
 }
 
 fn decode_failure(e: &DecodeError) -> Finding {
@@ -394,5 +444,28 @@ fn decode_failure(e: &DecodeError) -> Finding {
         DecodeError::Corrupt(detail) => Finding::new(Code::FileUnreadable, "能否读取")
             .text(detail.clone())
             .fail("照片文件已损坏，无法读取：请重新拍摄上传"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place;
+
+    #[test]
+    fn a_face_is_placed_by_thirds_of_the_picture() {
+        let size = (300, 600);
+        assert_eq!(place(&[0.0, 0.0, 20.0, 20.0], size), "左上方");
+        assert_eq!(place(&[140.0, 10.0, 160.0, 30.0], size), "上方");
+        assert_eq!(place(&[250.0, 250.0, 290.0, 290.0], size), "右侧");
+        assert_eq!(place(&[10.0, 500.0, 60.0, 590.0], size), "左下方");
+        // Beyond the picture, as an edge square can find it: the nearest third.
+        assert_eq!(place(&[-40.0, -30.0, -10.0, 0.0], size), "左上方");
+        assert_eq!(place(&[310.0, 700.0, 340.0, 720.0], size), "右下方");
+        // A box that is not a number is said to be in the middle; the size never divides by 0.
+        assert_eq!(place(&[f32::NAN; 4], (0, 0)), "中间");
+        assert_eq!(
+            place(&[f32::INFINITY, f32::NAN, f32::INFINITY, f32::NAN], size),
+            "右侧"
+        );
     }
 }
