@@ -1,6 +1,7 @@
 //! Face analysis: detect faces, fit the mesh to the main one, find the irises, and
 //! derive the quantities the standard speaks of (eye line, cheek-to-cheek
-//! width, head pose, eye and mouth openness, gaze) in image pixels.
+//! width, head pose, eye and mouth openness, gaze) in image pixels; and a
+//! second detector (`cascade`) for other people's faces in a busy backdrop.
 
 pub mod cascade;
 pub mod detector;
