@@ -79,6 +79,7 @@ pub(crate) fn run(plan: &Plan, input: Tensor) -> Result<Vec<Vec<f32>>, ModelErro
     let outputs = plan
         .run(tvec!(input.into()))
         .map_err(|e| ModelError(format!("{e:#}")))?;
+    super::net::clear_upper_state();
     outputs
         .iter()
         .map(|t| {

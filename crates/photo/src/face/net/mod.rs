@@ -12,6 +12,8 @@ mod kernels;
 mod onnx;
 mod simd;
 
+pub(crate) use simd::clear_upper_state;
+
 use std::collections::HashMap;
 
 use tract_onnx::prelude::Framework;

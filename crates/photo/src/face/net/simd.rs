@@ -3,9 +3,23 @@
 //! written as fixed-size blocks that the compiler turns into vector
 //! instructions. The build targets plain x86-64 (SSE2), so on a CPU with AVX2
 //! and FMA the same loops are also compiled for those and chosen at run time;
-//! that choice is the crate's only `unsafe`.
+//! that choice, and clearing the registers' upper halves after tract
+//! (`clear_upper_state`), are the crate's only `unsafe`.
 
 use super::Finish;
+
+/// tract's kernels (the segmenter's and the face embedding's) leave the
+/// vector registers' upper halves dirty. Until something clears them, every
+/// SSE instruction of this crate's baseline build pays for a merge with
+/// those halves: the face cascade ran at half speed after the segmenter
+/// (`docs/benchmarks.md`). Called after each tract run.
+pub(crate) fn clear_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has just been seen to support AVX.
+        unsafe { std::arch::x86_64::_mm256_zeroupper() };
+    }
+}
 
 /// Accumulator block of the matrix product: rows of the weights × columns of
 /// the input, 4 × 24 floats (twelve AVX registers, leaving room for the three
