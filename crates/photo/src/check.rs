@@ -150,6 +150,9 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
     let mut others = analysis.detections.clone();
     let (beside, busy) = backdrop_detections(models, &analysed.img, &seg, &face.detection);
     others.extend(beside);
+    let for_clutter = busy
+        .then(|| with_hidden_clutter(models, &analysed.img, &seg, &face.detection))
+        .flatten();
     let confirmed = if busy {
         cascade_detections(models, &analysed.img, &face.detection)
     } else {
@@ -169,6 +172,7 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
         to_frame,
         face: &face,
         seg: &seg,
+        clutter_seg: for_clutter.as_ref().unwrap_or(&seg),
     };
     let mut geometry = measure::geometry::findings(&scene, &mut m);
     if input.stage == Stage::Capture {
@@ -284,6 +288,28 @@ fn backdrop_detections(
         .filter(|d| !face::centred_in(&d.bbox, &own_face(main)))
         .collect();
     (found, busy)
+}
+
+/// The segmentation for `background.clutter` alone, when a busy backdrop
+/// the colour segmentation joined to the person is given back as clutter
+/// where the selfie segmenter is sure it is backdrop (`measure::hidden`),
+/// down to half a face width below the chin: the shoulders' outline is the
+/// segmenter's least sure. The other rules keep the colour segmentation,
+/// whose person outline they were measured on. None when nothing was given
+/// back, or the segmenter failed.
+fn with_hidden_clutter(
+    models: &Models,
+    img: &Raster,
+    seg: &segment::Segmentation,
+    main: &face::Detection,
+) -> Option<segment::Segmentation> {
+    let probability = crate::replace::segment(models, img).ok()?;
+    let mut given_back = seg.clone();
+    let lowest = main.bbox[3] + 0.5 * main.width();
+    let size = (img.width, img.height);
+    let side = crate::replace::SIDE;
+    let n = measure::hidden::reassign(&mut given_back, &probability, side, size, lowest, main.bbox);
+    (n > 0).then_some(given_back)
 }
 
 /// The cascade (`face::cascade`) is looked at for faces down to this share

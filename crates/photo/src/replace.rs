@@ -23,7 +23,7 @@ use crate::raster::Rgb;
 use crate::report::{Code, Finding};
 use tract_onnx::prelude::Tensor;
 
-const SIDE: usize = 256;
+pub(crate) const SIDE: usize = 256;
 /// A pixel this sure is person (or backdrop, below `1 - SURE`).
 const SURE: f32 = 0.95;
 /// Above this opacity a pixel is the person's alone and is copied untouched.
@@ -194,7 +194,7 @@ pub fn matte(models: &Models, img: &Rgb) -> Result<Vec<f32>, ModelError> {
 
 /// The segmenter's 256×256 person probabilities. Like MediaPipe's own graph,
 /// the whole photo is stretched to the square (no letterbox).
-fn segment(models: &Models, img: &Rgb) -> Result<Vec<f32>, ModelError> {
+pub(crate) fn segment(models: &Models, img: &Rgb) -> Result<Vec<f32>, ModelError> {
     let factor = (img.width.min(img.height) / (SIDE as u32 * 2)).max(1);
     let small = img.reduce(factor);
     let (sx, sy) = (

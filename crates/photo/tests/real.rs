@@ -59,7 +59,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "background",
         codes: &[Code::BackgroundUniform, Code::BackgroundClutter],
-        min_detection: 0.97,
+        min_detection: 0.985,
         max_false_alarm: 0.34,
     },
 ];

@@ -53,7 +53,7 @@ pub fn findings(s: &Scene) -> Vec<Finding> {
         None => uniform.fail("可见的背景太少，无法判断是否均匀：请后退一些，让头部四周露出背景"),
     });
 
-    let clutter = clutter_share(seg);
+    let clutter = clutter_share(s.clutter_seg);
     out.push(
         Finding::new(Code::BackgroundClutter, "背景无其他人或物体、文字")
             .measured(clutter, format!("{:.1}%", clutter * 100.0))

@@ -7,6 +7,7 @@ pub mod background;
 pub mod border;
 pub mod file;
 pub mod geometry;
+pub mod hidden;
 pub mod pose;
 pub mod segment;
 pub mod shadow;
@@ -25,6 +26,9 @@ pub struct Scene<'a> {
     pub to_frame: f32,
     pub face: &'a Face,
     pub seg: &'a Segmentation,
+    /// The segmentation `background.clutter` counts on: `seg`, or a copy
+    /// with the clutter it hid in the person given back (`hidden`).
+    pub clutter_seg: &'a Segmentation,
 }
 
 impl Scene<'_> {
