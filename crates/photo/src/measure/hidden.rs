@@ -94,17 +94,15 @@ mod tests {
             .collect()
     }
 
+    /// `reassign` on [`block`] over an 80×80 picture.
+    fn give_back(seg: &mut Segmentation, lowest: f32, face: [f32; 4]) -> usize {
+        reassign(seg, &block(), 10, (80, 80), lowest, face)
+    }
+
     #[test]
     fn the_inside_of_a_sure_backdrop_block_is_given_back_and_its_rim_is_not() {
         let mut seg = all_person();
-        let n = reassign(
-            &mut seg,
-            &block(),
-            10,
-            (80, 80),
-            80.0,
-            [60.0, 60.0, 70.0, 70.0],
-        );
+        let n = give_back(&mut seg, 80.0, [60.0, 60.0, 70.0, 70.0]);
         // The block is 10×10 cells; within two cells of its inner edges the
         // segmenter is not sure all around, and beyond the picture counts as sure.
         assert_eq!(n, 8 * 8);
@@ -118,14 +116,7 @@ mod tests {
     fn the_face_and_what_lies_below_the_limit_stay_the_person_s() {
         let mut seg = all_person();
         // Face box over the block's upper-left quarter; rows from 16 px down kept.
-        let n = reassign(
-            &mut seg,
-            &block(),
-            10,
-            (80, 80),
-            16.0,
-            [0.0, 0.0, 16.0, 16.0],
-        );
+        let n = give_back(&mut seg, 16.0, [0.0, 0.0, 16.0, 16.0]);
         assert!(n > 0);
         assert_eq!(seg.label(1, 1), Label::Person);
         assert_eq!(seg.label(6, 5), Label::Person);
@@ -141,20 +132,10 @@ mod tests {
         );
         assert_eq!(reassign(&mut seg, &[], 0, (80, 80), 80.0, [0.0; 4]), 0);
         seg.labels = vec![Label::Background; 400];
-        assert_eq!(
-            reassign(&mut seg, &block(), 10, (80, 80), 80.0, [0.0; 4]),
-            0
-        );
+        assert_eq!(give_back(&mut seg, 80.0, [0.0; 4]), 0);
         // Sizes of zero and limits that are not numbers read nothing out of range.
         let mut seg = all_person();
         reassign(&mut seg, &block(), 10, (0, 0), f32::NAN, [f32::NAN; 4]);
-        reassign(
-            &mut seg,
-            &block(),
-            10,
-            (80, 80),
-            f32::INFINITY,
-            [f32::NAN; 4],
-        );
+        give_back(&mut seg, f32::INFINITY, [f32::NAN; 4]);
     }
 }
