@@ -161,7 +161,7 @@ pub(crate) fn run(models: &Models, input: &Input, spec: &PhotoSpec) -> (Report, 
     findings.push(other_faces(
         &others,
         &confirmed,
-        &face,
+        &face.detection,
         (analysed.img.width, analysed.img.height),
     ));
 
@@ -382,10 +382,10 @@ fn is_cut_by_side_edge(d: &face::Detection, width: f32) -> bool {
 fn other_faces(
     all: &[face::Detection],
     confirmed: &[face::Detection],
-    main: &Face,
+    main: &face::Detection,
     size: (u32, u32),
 ) -> Finding {
-    let main_w = main.detection.width();
+    let main_w = main.width();
     let mut counted: Vec<&face::Detection> = Vec::new();
     for d in all
         .iter()
@@ -397,17 +397,21 @@ fn other_faces(
             counted.push(d);
         }
     }
-    let others = counted.len().saturating_sub(1);
+    // The candidate's own face is the one centred in the main detection's
+    // box; it need not be among those counted, if the detector scored it
+    // under `OTHER_FACE_SCORE`.
+    let others: Vec<&face::Detection> = counted
+        .into_iter()
+        .filter(|d| !face::centred_in(&d.bbox, &main.bbox))
+        .collect();
     let mut places: Vec<&str> = Vec::new();
-    for d in counted
-        .iter()
-        .filter(|d| !face::centred_in(&d.bbox, &main.detection.bbox))
-    {
+    for d in &others {
         let p = place(&d.bbox, size);
         if !places.contains(&p) {
             places.push(p);
         }
     }
+    let others = others.len();
     let (measured, advice) = if places.is_empty() {
         (
             format!("{} 张人脸", others + 1),
@@ -475,7 +479,31 @@ fn decode_failure(e: &DecodeError) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use super::place;
+    use super::{other_faces, place};
+    use crate::face::Detection;
+    use crate::report::Outcome;
+
+    fn detection(score: f32, bbox: [f32; 4]) -> Detection {
+        Detection {
+            score,
+            bbox,
+            keypoints: [(0.0, 0.0); 6],
+        }
+    }
+
+    #[test]
+    fn another_face_counts_even_when_the_candidate_s_own_scored_low() {
+        let main = detection(0.55, [100.0, 100.0, 200.0, 200.0]);
+        let other = detection(0.9, [10.0, 10.0, 50.0, 50.0]);
+        let f = other_faces(&[main.clone(), other], &[], &main, (400, 400));
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert_eq!(f.measured, "2 张人脸（画面左上方）");
+        let alone = other_faces(std::slice::from_ref(&main), &[], &main, (400, 400));
+        assert_eq!(
+            (alone.outcome, alone.measured.as_str()),
+            (Outcome::Pass, "1 张人脸")
+        );
+    }
 
     #[test]
     fn a_face_is_placed_by_thirds_of_the_picture() {
