@@ -271,6 +271,7 @@ fn backdrop_detections(
     // backdrop has something in it (a compliant capture skips them all).
     squares.retain(|&(sq, _)| !seg.is_plain_backdrop(sq, main.bbox));
     let busy = !squares.is_empty();
+    let own = own_face(main);
     let found = squares
         .into_iter()
         .filter_map(|(sq, outside)| {
@@ -285,7 +286,7 @@ fn backdrop_detections(
         })
         .flatten()
         // Half of the candidate's own face seen at a square's edge is not another person.
-        .filter(|d| !face::centred_in(&d.bbox, &own_face(main)))
+        .filter(|d| !face::centred_in(&d.bbox, &own))
         .collect();
     (found, busy)
 }
