@@ -142,12 +142,13 @@ pub struct ExpressionRules {
     #[serde(default = "default_max_dark_gap")]
     pub max_dark_gap: f32,
     /// Largest share of a thin band along the middle of the lips' seam that
-    /// is much lighter than the lips (`measure/appearance/mouth.rs`): teeth
-    /// between lips the mesh draws closed. On the labelled set closed
-    /// mouths read at most 0.01, and the two open mouths it alone finds
-    /// 0.17 and 0.27.
-    #[serde(default = "default_max_light_seam")]
-    pub max_light_seam: f32,
+    /// looks like teeth: much lighter than the lips, or nearly colourless
+    /// and not dark (`measure/appearance/mouth.rs`), teeth between lips the
+    /// mesh draws closed. On the labelled set closed mouths read at most
+    /// 0.01, and the four open mouths it alone finds 0.12–0.30. Specs
+    /// written before it read teeth by colour name it `max_light_seam`.
+    #[serde(default = "default_max_tooth_seam", alias = "max_light_seam")]
+    pub max_tooth_seam: f32,
     /// Largest offset of the iris from the middle of the eye, as a fraction of
     /// the eye's width: looking ahead.
     pub max_gaze_offset: f32,
@@ -243,7 +244,7 @@ fn default_max_dark_gap() -> f32 {
     0.08
 }
 
-fn default_max_light_seam() -> f32 {
+fn default_max_tooth_seam() -> f32 {
     0.08
 }
 
@@ -328,7 +329,7 @@ impl PhotoSpec {
                 max_mouth_cavity: 0.25,
                 max_teeth: default_max_teeth(),
                 max_dark_gap: default_max_dark_gap(),
-                max_light_seam: default_max_light_seam(),
+                max_tooth_seam: default_max_tooth_seam(),
                 max_gaze_offset: 0.18,
             },
             lighting: LightingRules {
@@ -412,8 +413,19 @@ mod tests {
         let expression = json["expression"].as_object_mut().unwrap();
         assert!(expression.remove("max_teeth").is_some());
         assert!(expression.remove("max_dark_gap").is_some());
-        assert!(expression.remove("max_light_seam").is_some());
+        assert!(expression.remove("max_tooth_seam").is_some());
         let back: PhotoSpec = serde_json::from_value(json).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_spec_naming_the_light_seam_keeps_its_limit() {
+        let s = PhotoSpec::certificate();
+        let mut json = serde_json::to_value(&s).unwrap();
+        let expression = json["expression"].as_object_mut().unwrap();
+        assert!(expression.remove("max_tooth_seam").is_some());
+        expression.insert("max_light_seam".into(), serde_json::json!(0.2));
+        let back: PhotoSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(back.expression.max_tooth_seam, 0.2);
     }
 }

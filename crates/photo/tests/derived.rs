@@ -229,13 +229,33 @@ fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
 /// Teeth as a small photo's JPEG shows them: two or three pixels high, they
 /// share their colour samples with the lips and come out pinkish, so the
 /// teeth reading (light and hardly red) misses them; only their lightness
-/// on the seam (`max_light_seam`) flags them.
+/// on the seam (`max_tooth_seam`) flags them.
 #[test]
 fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
     let mouth = seam_painted(0.012, 0.15, [250, 200, 190]);
     fails_with_the_lips_drawn_closed(&mouth);
     assert!(
         mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
+        "{}",
+        mouth.measured
+    );
+}
+
+/// Teeth in the mouth's shade, as a capture's uneven light shows them: no
+/// lighter than the lips, so neither the teeth reading nor the seam's
+/// lightness sees them, but greyish where lips are red. Only the seam's
+/// lack of colour (`max_tooth_seam`) flags them.
+#[test]
+fn shaded_grey_teeth_on_the_seam_fail_the_mouth_rule() {
+    let mouth = seam_painted(0.012, 0.15, [128, 122, 116]);
+    fails_with_the_lips_drawn_closed(&mouth);
+    assert!(
+        mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
+        "{}",
+        mouth.measured
+    );
+    assert!(
+        percent(&mouth, "唇缝齿色") > spec().expression.max_tooth_seam * 100.0,
         "{}",
         mouth.measured
     );

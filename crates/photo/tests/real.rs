@@ -35,7 +35,7 @@ const RULES: &[Rule] = &[
     Rule {
         column: "mouth_closed",
         codes: &[Code::MouthClosed],
-        min_detection: 0.90,
+        min_detection: 0.92,
         max_false_alarm: 0.06,
     },
     Rule {

@@ -2,8 +2,8 @@
 //! often draws a speaking or smiling mouth nearly closed. The lip gap is the
 //! mesh's own; the cavity, the dark gap and the teeth are read from the
 //! pixels inside the lips' outer outline, which the mesh places well even
-//! when it closes the gap; the light seam from a thin band along the seam
-//! it draws.
+//! when it closes the gap; the tooth-coloured seam from a thin band along
+//! the seam it draws.
 
 use super::{lab_all, point, polygon_pixels, share, Lab};
 use crate::colour::lab;
@@ -22,6 +22,19 @@ const MIN_CHEEK_REDNESS: f32 = 3.0;
 /// to count as a tooth. Closed lips are darkest at their seam; a glossy
 /// lower lip shines below it.
 const SEAM_LIGHTER: f32 = 25.0;
+/// A pixel on the seam with at most this share of the lips' median chroma
+/// (C*ab) also counts as a tooth: teeth in a mouth's shade are no lighter
+/// than the lips, but they are nearly colourless where lips are red. On the
+/// labelled set closed mouths still read at most 1 % on the seam.
+const SEAM_COLOURLESS: f32 = 0.5;
+/// ... when it is at least this share of the lips' median L*: the cavity
+/// and the seam's shadow are colourless too, but dark.
+const SEAM_NOT_DARK: f32 = 0.7;
+/// Below this median chroma the lips carry too little colour for a tooth to
+/// show by its lack: a grey or washed-out photo. On the labelled set only
+/// the greyscale `lfw123` (0) and the washed-out `lfw082` (3.7) read under
+/// it; every labelled mouth's lips measure 7.4 or more.
+const MIN_LIP_CHROMA: f32 = 5.0;
 /// Half the height of the band read across the seam, as a share of the
 /// mouth's width (at least a pixel).
 const SEAM_BAND: f32 = 0.03;
@@ -34,6 +47,7 @@ pub(super) fn finding(s: &Scene, cheeks: &[Lab], step: u32) -> Finding {
     let outline: Vec<(f32, f32)> = idx::OUTER_LIPS.iter().map(|&i| point(face, i)).collect();
     let inside = lab_all(&polygon_pixels(s.img, &outline, step));
     let lips = median(inside.iter().map(|c| c.l).collect()).unwrap_or(0.0);
+    let chroma = median(inside.iter().map(|c| c.a.hypot(c.b)).collect()).unwrap_or(0.0);
     let cavity = cavity(&inside, lips);
     let corners = (point(face, idx::MOUTH.0), point(face, idx::MOUTH.1));
     let gap = dark_gap(s.img, corners, &outline, step, lips * 0.5);
@@ -46,33 +60,33 @@ pub(super) fn finding(s: &Scene, cheeks: &[Lab], step: u32) -> Finding {
         })
         .collect();
     let width = (corners.1 .0 - corners.0 .0).hypot(corners.1 .1 - corners.0 .1);
-    let light = light_seam(s.img, &seam, width, lips);
+    let toothy = tooth_seam(s.img, &seam, width, Lips { l: lips, chroma });
     Finding::new(Code::MouthClosed, "嘴唇自然闭合")
         .measured(
             face.mouth_opening,
             format!(
-                "唇间距 {:.3}，口内暗区 {:.0}%，暗缝 {:.3}，露齿 {:.0}%，唇缝亮区 {:.0}%",
+                "唇间距 {:.3}，口内暗区 {:.0}%，暗缝 {:.3}，露齿 {:.0}%，唇缝齿色 {:.0}%",
                 face.mouth_opening,
                 cavity * 100.0,
                 gap,
                 teeth * 100.0,
-                light * 100.0
+                toothy * 100.0
             ),
         )
         .limit(format!(
-            "唇间距不大于 {}，暗区不超过 {:.0}%，暗缝不大于 {}，露齿不超过 {:.0}%，唇缝亮区不超过 {:.0}%",
+            "唇间距不大于 {}，暗区不超过 {:.0}%，暗缝不大于 {}，露齿不超过 {:.0}%，唇缝齿色不超过 {:.0}%",
             e.max_mouth_opening,
             e.max_mouth_cavity * 100.0,
             e.max_dark_gap,
             e.max_teeth * 100.0,
-            e.max_light_seam * 100.0
+            e.max_tooth_seam * 100.0
         ))
         .fail_if(
             face.mouth_opening > e.max_mouth_opening
                 || cavity > e.max_mouth_cavity
                 || gap > e.max_dark_gap
                 || teeth > e.max_teeth
-                || light > e.max_light_seam,
+                || toothy > e.max_tooth_seam,
             || "嘴巴张开或露齿：请嘴唇自然闭合，不要大笑".into(),
         )
 }
@@ -117,17 +131,35 @@ fn cavity(inside: &[Lab], lips: f32) -> f32 {
     share(inside, |c| c.l < lips * 0.5)
 }
 
+/// The lips' median lightness (L*) and chroma (C*ab), which a tooth on
+/// their seam is told from.
+#[derive(Clone, Copy)]
+struct Lips {
+    l: f32,
+    chroma: f32,
+}
+
+impl Lips {
+    /// Teeth at LFW's 250 px are two or three pixels high, and JPEG's halved
+    /// colour resolution lends them the lips' red: their lightness stays.
+    /// Teeth in a capture's shaded mouth are no lighter than the lips, but
+    /// keep their own colour, next to none.
+    fn tooth(self, c: Lab) -> bool {
+        c.l >= self.l + SEAM_LIGHTER
+            || (self.chroma >= MIN_LIP_CHROMA
+                && c.a.hypot(c.b) <= SEAM_COLOURLESS * self.chroma
+                && c.l >= SEAM_NOT_DARK * self.l)
+    }
+}
+
 /// The share of a thin band along `seam` (the middle of the seam the mesh
-/// draws, image-left to image-right) that is `SEAM_LIGHTER` than `lips`,
-/// the lips' median L*. The mesh often closes its lips over a row of teeth,
-/// and at 250 px the teeth are two or three pixels high, so JPEG's halved
-/// colour resolution lends them the lips' red and the teeth reading (by
-/// colour) misses them; their lightness stays. Read in columns, `width`
-/// (the mouth's) sets the band's height.
-fn light_seam(img: &Rgb, seam: &[(f32, f32)], width: f32, lips: f32) -> f32 {
+/// draws, image-left to image-right) that looks like teeth against `lips`
+/// ([`Lips::tooth`]). The mesh often closes its lips over a row of teeth.
+/// Read in columns, `width` (the mouth's) sets the band's height.
+fn tooth_seam(img: &Rgb, seam: &[(f32, f32)], width: f32, lips: Lips) -> f32 {
     let half = (SEAM_BAND * width).max(1.0);
     let bottom = img.height.saturating_sub(1);
-    let (mut light, mut read) = (0u32, 0u32);
+    let (mut teeth, mut read) = (0u32, 0u32);
     for stretch in seam.windows(2) {
         let (a, b) = (stretch[0], stretch[1]);
         for k in 0..SEAM_STEPS {
@@ -140,14 +172,14 @@ fn light_seam(img: &Rgb, seam: &[(f32, f32)], width: f32, lips: f32) -> f32 {
             let (top, end) = ((y - half).max(0.0) as u32, ((y + half) as u32).min(bottom));
             for row in top..=end {
                 read += 1;
-                light += u32::from(lab(img.at(x.round() as u32, row)).l >= lips + SEAM_LIGHTER);
+                teeth += u32::from(lips.tooth(lab(img.at(x.round() as u32, row))));
             }
         }
     }
     if read == 0 {
         return 0.0;
     }
-    light as f32 / read as f32
+    teeth as f32 / read as f32
 }
 
 /// Share of the mouth's pixels that look like teeth: at least as light as
@@ -283,34 +315,66 @@ mod tests {
 
     const SEAM_LINE: [(f32, f32); 3] = [(35.0, 20.0), (50.0, 20.0), (65.0, 20.0)];
 
+    /// The lips of `seam_picture`, as `finding` measures them.
+    fn seam_lips() -> Lips {
+        let c = crate::colour::lab([190, 90, 90]);
+        Lips {
+            l: c.l,
+            chroma: c.a.hypot(c.b),
+        }
+    }
+
     #[test]
     fn teeth_on_the_seam_read_light_and_a_dark_seam_or_a_shine_below_does_not() {
-        let lips = crate::colour::lab([190, 90, 90]).l;
+        let lips = seam_lips();
         // Width 60: the band read is 1.8 px either side, rows 18..=21.
-        let teeth = light_seam(
+        let teeth = tooth_seam(
             &seam_picture([235, 225, 210], 18..22),
             &SEAM_LINE,
             60.0,
             lips,
         );
         assert_eq!(teeth, 1.0);
-        let half = light_seam(
+        let half = tooth_seam(
             &seam_picture([235, 225, 210], 20..22),
             &SEAM_LINE,
             60.0,
             lips,
         );
         assert_eq!(half, 0.5);
-        let seam = light_seam(&seam_picture([60, 20, 20], 19..21), &SEAM_LINE, 60.0, lips);
+        let seam = tooth_seam(&seam_picture([60, 20, 20], 19..21), &SEAM_LINE, 60.0, lips);
         assert_eq!(seam, 0.0);
         // A glossy lower lip shines a few pixels below its seam.
-        let shine = light_seam(
+        let shine = tooth_seam(
             &seam_picture([250, 220, 220], 25..29),
             &SEAM_LINE,
             60.0,
             lips,
         );
         assert_eq!(shine, 0.0);
+    }
+
+    #[test]
+    fn shaded_teeth_count_by_their_lack_of_colour_and_a_grey_shadow_does_not() {
+        let lips = seam_lips();
+        // Greyish teeth in the mouth's shade: no lighter than the lips.
+        let shaded = [112, 107, 103];
+        assert!(crate::colour::lab(shaded).l < lips.l);
+        let teeth = tooth_seam(&seam_picture(shaded, 18..22), &SEAM_LINE, 60.0, lips);
+        assert_eq!(teeth, 1.0);
+        // The cavity or the seam's shadow: colourless too, but dark.
+        let dark = tooth_seam(&seam_picture([45, 43, 42], 18..22), &SEAM_LINE, 60.0, lips);
+        assert_eq!(dark, 0.0);
+        // Lips in their own shade keep their colour.
+        let red = tooth_seam(&seam_picture([150, 70, 70], 18..22), &SEAM_LINE, 60.0, lips);
+        assert_eq!(red, 0.0);
+        // Grey lips: nothing to tell a tooth from by its colour.
+        let grey = Lips {
+            l: lips.l,
+            chroma: MIN_LIP_CHROMA * 0.9,
+        };
+        let none = tooth_seam(&seam_picture(shaded, 18..22), &SEAM_LINE, 60.0, grey);
+        assert_eq!(none, 0.0);
     }
 
     #[test]
@@ -327,7 +391,7 @@ mod tests {
             [(99.4, 39.0), (99.6, 45.0), (120.0, -3.0)],
         ] {
             for width in [f32::NAN, f32::INFINITY, 0.0, 1e30] {
-                let v = light_seam(&img, &seam, width, 50.0);
+                let v = tooth_seam(&img, &seam, width, seam_lips());
                 assert!((0.0..=1.0).contains(&v), "{seam:?} {width}: {v}");
             }
         }
