@@ -47,20 +47,20 @@ const RULES: &[Rule] = &[
     Rule {
         column: "pose_roll",
         codes: &[Code::Roll],
-        min_detection: 0.77,
+        min_detection: 0.82,
         max_false_alarm: 1.0,
     },
     Rule {
         column: "pose_yaw",
         codes: &[Code::Yaw],
-        min_detection: 0.92,
+        min_detection: 0.94,
         max_false_alarm: 1.0,
     },
     Rule {
         column: "background",
         codes: &[Code::BackgroundUniform, Code::BackgroundClutter],
         min_detection: 0.985,
-        max_false_alarm: 0.34,
+        max_false_alarm: 0.5,
     },
 ];
 
