@@ -42,7 +42,9 @@ const RULES: &[Rule] = &[
         column: "face_multiple",
         codes: &[Code::FaceMultiple],
         min_detection: 0.87,
-        max_false_alarm: 0.01,
+        // None since the cascade's output threshold rose to 0.55: a bokeh of
+        // leaves (`hu-stock-teen-7`) read as another face before.
+        max_false_alarm: 0.0,
     },
     Rule {
         column: "pose_roll",
