@@ -196,8 +196,13 @@ pub struct LightingRules {
     /// tinted pairs without a sharp rim measured at most 0.41 and the
     /// shadowed pairs 0.70 or more: 0.55 lies midway.
     pub max_below_lens_to_cheek_lightness: f32,
-    /// Largest share of strongly red pixels inside an eye's outline.
-    pub max_red_eye_fraction: f32,
+    /// Largest share of red pixels in a disc at either iris's centre
+    /// (`measure/appearance/red_eye.rs`): a flash's red pupil fills it. On
+    /// the labelled portraits, none with a red pupil, the most is 0.14 (pink
+    /// spectacle frames); the share of the eye's whole outline that was
+    /// read before (limit 0.05) failed 19 of 206.
+    #[serde(default = "default_max_red_pupil")]
+    pub max_red_pupil: f32,
     /// Smallest mean chroma (CIELAB C*) of the face: a colour photo.
     pub min_face_chroma: f32,
 }
@@ -242,6 +247,10 @@ fn default_max_teeth() -> f32 {
 
 fn default_max_dark_gap() -> f32 {
     0.08
+}
+
+fn default_max_red_pupil() -> f32 {
+    0.3
 }
 
 fn default_max_tooth_seam() -> f32 {
@@ -342,7 +351,7 @@ impl PhotoSpec {
                 max_lighter_eye_to_cheek_lightness: 0.70,
                 min_lens_rim_step: 0.55,
                 max_below_lens_to_cheek_lightness: 0.55,
-                max_red_eye_fraction: 0.05,
+                max_red_pupil: default_max_red_pupil(),
                 min_face_chroma: 4.0,
             },
             sharpness: SharpnessRules {
@@ -414,6 +423,19 @@ mod tests {
         assert!(expression.remove("max_teeth").is_some());
         assert!(expression.remove("max_dark_gap").is_some());
         assert!(expression.remove("max_tooth_seam").is_some());
+        let back: PhotoSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+    }
+
+    /// The old limit was a share of the whole eye, a different measure:
+    /// a spec that still carries it gets the pupil's default.
+    #[test]
+    fn a_spec_with_the_eye_s_red_share_reads_the_pupil_s_default() {
+        let s = PhotoSpec::certificate();
+        let mut json = serde_json::to_value(&s).unwrap();
+        let lighting = json["lighting"].as_object_mut().unwrap();
+        assert!(lighting.remove("max_red_pupil").is_some());
+        lighting.insert("max_red_eye_fraction".into(), serde_json::json!(0.05));
         let back: PhotoSpec = serde_json::from_value(json).unwrap();
         assert_eq!(back, s);
     }

@@ -125,7 +125,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
 
     let mut tallies = vec![Tally::default(); RULES.len()];
     let mut disagreements = Vec::new();
-    let mut no_face = Vec::new();
+    let (mut no_face, mut red_eyes) = (Vec::new(), Vec::new());
     let (mut accepted, mut defective_photos) = (Vec::new(), 0);
     for photo in &set {
         let bytes = std::fs::read(common::real_dir().join("images").join(&photo.file))
@@ -144,6 +144,13 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
             .any(|f| f.code == Code::FaceNone && f.outcome == Outcome::Fail)
         {
             no_face.push(photo.file.clone());
+        }
+        if report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::RedEye && f.outcome == Outcome::Fail)
+        {
+            red_eyes.push(photo.file.clone());
         }
         let defective = photo.labels.values().any(|v| *v == Some(true));
         defective_photos += u32::from(defective);
@@ -235,6 +242,13 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
     assert!(
         accepted.is_empty(),
         "raw false accepts (issue 11: still 0): {accepted:?}"
+    );
+    // No photo of the set shows a red pupil: the 19 that the eye outline's
+    // red share failed before were viewed enlarged (reddened lids, red or
+    // pink lenses and frames, squints, brown irises under warm light).
+    assert!(
+        red_eyes.is_empty(),
+        "lighting.red_eye fails photos without a red pupil: {red_eyes:?}"
     );
 
     for (rule, t) in RULES.iter().zip(&tallies) {

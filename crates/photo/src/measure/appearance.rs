@@ -4,6 +4,7 @@
 //! (headwear, jewellery) handed to the reviewer.
 
 mod mouth;
+mod red_eye;
 mod region;
 
 use super::{median, Scene};
@@ -255,11 +256,7 @@ fn eye_findings(s: &Scene, cheek: f32, step: u32) -> Vec<Finding> {
             tint = ratio;
             contrast = eye_contrast(&eye.pixels);
         }
-        // Red eye: strongly red pixels among the eye's own (sclera and iris are never this red).
-        red = red.max(share(&eye.pixels, |p| {
-            let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-            r > 110.0 && r > 1.8 * g && r > 1.8 * b
-        }));
+        red = red.max(red_eye::red_pupil(img, eye));
     }
     vec![
         Finding::new(Code::GlassesGlare, "眼镜无反光")
@@ -296,9 +293,9 @@ fn eye_findings(s: &Scene, cheek: f32, step: u32) -> Vec<Finding> {
                 },
             ),
         Finding::new(Code::RedEye, "无红眼")
-            .measured(red, format!("眼内红色占比 {:.0}%", red * 100.0))
-            .limit(format!("不超过 {:.0}%", l.max_red_eye_fraction * 100.0))
-            .fail_if(red > l.max_red_eye_fraction, || {
+            .measured(red, format!("瞳孔红色占比 {:.0}%", red * 100.0))
+            .limit(format!("不超过 {:.0}%", l.max_red_pupil * 100.0))
+            .fail_if(red > l.max_red_pupil, || {
                 "眼睛发红（红眼）：请关闭闪光灯，在自然光下拍摄".into()
             }),
     ]
