@@ -1,7 +1,39 @@
 //! The labelled set's `labels.csv` (`tests/real/README.md`): per photo, per
 //! rule column, a defect, none, or an empty cell the labellers left open.
 
+use photo::Code;
 use std::collections::BTreeMap;
+
+/// Each rule column and the codes that count as the engine flagging it.
+pub const COLUMNS: [(&str, &[Code]); 6] = [
+    ("glasses_tinted", &[Code::GlassesTinted]),
+    ("mouth_closed", &[Code::MouthClosed]),
+    ("face_multiple", &[Code::FaceMultiple]),
+    ("pose_roll", &[Code::Roll]),
+    ("pose_yaw", &[Code::Yaw]),
+    (
+        "background",
+        &[Code::BackgroundUniform, Code::BackgroundClutter],
+    ),
+];
+
+/// The codes of `column` (one of [`COLUMNS`]).
+pub fn codes(column: &str) -> &'static [Code] {
+    COLUMNS
+        .iter()
+        .find(|(c, _)| *c == column)
+        .map(|(_, codes)| *codes)
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+/// Whether `report` flags `column`: one of its codes fails.
+pub fn flags(report: &photo::Report, column: &str) -> bool {
+    let codes = codes(column);
+    report
+        .findings
+        .iter()
+        .any(|f| codes.contains(&f.code) && f.outcome == photo::Outcome::Fail)
+}
 
 /// One labelled photo: its file and, per rule column, `Some(defect)` or `None`
 /// when the labeller could not tell.
