@@ -415,39 +415,44 @@ mod tests {
         assert_eq!(back, s);
     }
 
+    /// The certificate's spec as JSON, with `edit` applied to its `section`
+    /// object, read back.
+    fn edited(
+        section: &str,
+        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> PhotoSpec {
+        let mut json = serde_json::to_value(PhotoSpec::certificate()).unwrap();
+        edit(json[section].as_object_mut().unwrap());
+        serde_json::from_value(json).unwrap()
+    }
+
     #[test]
     fn a_spec_written_before_a_limit_existed_reads_with_its_default() {
-        let s = PhotoSpec::certificate();
-        let mut json = serde_json::to_value(&s).unwrap();
-        let expression = json["expression"].as_object_mut().unwrap();
-        assert!(expression.remove("max_teeth").is_some());
-        assert!(expression.remove("max_dark_gap").is_some());
-        assert!(expression.remove("max_tooth_seam").is_some());
-        let back: PhotoSpec = serde_json::from_value(json).unwrap();
-        assert_eq!(back, s);
+        let back = edited("expression", |e| {
+            for limit in ["max_teeth", "max_dark_gap", "max_tooth_seam"] {
+                assert!(e.remove(limit).is_some(), "{limit}");
+            }
+        });
+        assert_eq!(back, PhotoSpec::certificate());
     }
 
     /// The old limit was a share of the whole eye, a different measure:
     /// a spec that still carries it gets the pupil's default.
     #[test]
     fn a_spec_with_the_eye_s_red_share_reads_the_pupil_s_default() {
-        let s = PhotoSpec::certificate();
-        let mut json = serde_json::to_value(&s).unwrap();
-        let lighting = json["lighting"].as_object_mut().unwrap();
-        assert!(lighting.remove("max_red_pupil").is_some());
-        lighting.insert("max_red_eye_fraction".into(), serde_json::json!(0.05));
-        let back: PhotoSpec = serde_json::from_value(json).unwrap();
-        assert_eq!(back, s);
+        let back = edited("lighting", |l| {
+            assert!(l.remove("max_red_pupil").is_some());
+            l.insert("max_red_eye_fraction".into(), serde_json::json!(0.05));
+        });
+        assert_eq!(back, PhotoSpec::certificate());
     }
 
     #[test]
     fn a_spec_naming_the_light_seam_keeps_its_limit() {
-        let s = PhotoSpec::certificate();
-        let mut json = serde_json::to_value(&s).unwrap();
-        let expression = json["expression"].as_object_mut().unwrap();
-        assert!(expression.remove("max_tooth_seam").is_some());
-        expression.insert("max_light_seam".into(), serde_json::json!(0.2));
-        let back: PhotoSpec = serde_json::from_value(json).unwrap();
+        let back = edited("expression", |e| {
+            assert!(e.remove("max_tooth_seam").is_some());
+            e.insert("max_light_seam".into(), serde_json::json!(0.2));
+        });
         assert_eq!(back.expression.max_tooth_seam, 0.2);
     }
 }

@@ -226,28 +226,11 @@ fn teeth_between_lips_drawn_closed_fail_the_mouth_rule() {
     assert!(percent(&mouth, "露齿") > spec().expression.max_teeth * 100.0);
 }
 
-/// Teeth as a small photo's JPEG shows them: two or three pixels high, they
-/// share their colour samples with the lips and come out pinkish, so the
-/// teeth reading (light and hardly red) misses them; only their lightness
-/// on the seam (`max_tooth_seam`) flags them.
-#[test]
-fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
-    let mouth = seam_painted(0.012, 0.15, [250, 200, 190]);
-    fails_with_the_lips_drawn_closed(&mouth);
-    assert!(
-        mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
-        "{}",
-        mouth.measured
-    );
-}
-
-/// Teeth in the mouth's shade, as a capture's uneven light shows them: no
-/// lighter than the lips, so neither the teeth reading nor the seam's
-/// lightness sees them, but greyish where lips are red. Only the seam's
-/// lack of colour (`max_tooth_seam`) flags them.
-#[test]
-fn shaded_grey_teeth_on_the_seam_fail_the_mouth_rule() {
-    let mouth = seam_painted(0.012, 0.15, [128, 122, 116]);
+/// The base with a band of `colour` painted along its seam: only the seam's
+/// reading (`max_tooth_seam`) may fail it, the cavity, dark gap and teeth
+/// readings seeing nothing.
+fn only_the_seam_fails(colour: [u8; 3]) {
+    let mouth = seam_painted(0.012, 0.15, colour);
     fails_with_the_lips_drawn_closed(&mouth);
     assert!(
         mouth.measured.contains("口内暗区 0%，暗缝 0.000，露齿 0%"),
@@ -259,6 +242,24 @@ fn shaded_grey_teeth_on_the_seam_fail_the_mouth_rule() {
         "{}",
         mouth.measured
     );
+}
+
+/// Teeth as a small photo's JPEG shows them: two or three pixels high, they
+/// share their colour samples with the lips and come out pinkish, so the
+/// teeth reading (light and hardly red) misses them; their lightness on the
+/// seam flags them.
+#[test]
+fn pink_tinged_teeth_on_the_seam_fail_the_mouth_rule() {
+    only_the_seam_fails([250, 200, 190]);
+}
+
+/// Teeth in the mouth's shade, as a capture's uneven light shows them: no
+/// lighter than the lips, so neither the teeth reading nor the seam's
+/// lightness sees them, but greyish where lips are red: their lack of
+/// colour on the seam flags them.
+#[test]
+fn shaded_grey_teeth_on_the_seam_fail_the_mouth_rule() {
+    only_the_seam_fails([128, 122, 116]);
 }
 
 /// A dark gap between full lips, over the middle of the mouth only: a
