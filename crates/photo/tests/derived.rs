@@ -276,3 +276,42 @@ fn a_dark_gap_in_the_middle_of_full_lips_fails_the_mouth_rule() {
         mouth.measured
     );
 }
+
+/// A pole behind the candidate, from the frame's top edge down into the
+/// hair, with plenty of room above the head: the segmentation joins it to
+/// the person, which then touches the top edge. That is not a head cut off
+/// by the frame, and the candidate must not be told to step back for it.
+#[test]
+fn a_pole_above_the_head_is_not_a_head_cut_off() {
+    let (_, img) = base();
+    let face = base_face();
+    let fw = face.face_width;
+    // Room above: the forehead 2 face widths below the top edge.
+    let pad = (2.0 * fw - face.forehead.1).max(0.0).round() as i64;
+    let wall = img.at(4, 4);
+    let (cx, hair) = (face.centre_x, face.forehead.1 + pad as f32 - 0.3 * fw);
+    let tall = photo::raster::Rgb::from_fn(img.width, img.height + pad as u32, |x, y| {
+        let pole = (x as f32 - cx).abs() < 0.06 * fw && (y as f32) < hair;
+        if pole {
+            [45, 35, 30]
+        } else if i64::from(y) < pad {
+            wall
+        } else {
+            img.at(x, y - pad as u32)
+        }
+    });
+    let report = engine().check_input(
+        &Input {
+            bytes: &jpeg(&tall, 92),
+            name: None,
+            stage: Stage::Capture,
+        },
+        &spec(),
+    );
+    assert_ne!(
+        report.outcome(Code::HeadTop),
+        Some(Outcome::Fail),
+        "{:?}",
+        report.finding(Code::HeadTop)
+    );
+}
