@@ -22,7 +22,8 @@ const MAX_HAIR_ABOVE_FOREHEAD: f32 = 1.5;
 
 /// Top of the hair in analysed-image pixels: the first row, scanning down the
 /// columns over the head, that leaves the backdrop. `None` when the backdrop
-/// above the head is not plain enough to tell.
+/// above the head is not plain enough to tell, or when what reaches the top
+/// edge over the head lies further above the forehead than a head can.
 pub fn hair_top(img: &Rgb, seg: &Segmentation, face: &Face) -> Option<f32> {
     let f = seg.factor;
     let half = face.face_width * 0.6;
