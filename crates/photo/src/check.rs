@@ -345,7 +345,7 @@ fn cascade_detections(
         .take(MAX_CONFIRMED)
         .filter_map(|f| {
             let side = 2.0 * (f.bbox[2] - f.bbox[0]).max(f.bbox[3] - f.bbox[1]);
-            let centre = ((f.bbox[0] + f.bbox[2]) / 2.0, (f.bbox[1] + f.bbox[3]) / 2.0);
+            let centre = face::box_centre(&f.bbox);
             let seen =
                 face::detector::detect_in(models, img, (centre.0, centre.1, side), Outside::Black)
                     .ok()?;
@@ -371,7 +371,7 @@ fn own_face(main: &face::Detection) -> [f32; 4] {
 /// inside the picture has its reflection centred half a face or more beyond
 /// the edge, and is found in the picture itself.
 fn is_cut_by_side_edge(d: &face::Detection, width: f32) -> bool {
-    let cx = (d.bbox[0] + d.bbox[2]) / 2.0;
+    let (cx, _) = face::box_centre(&d.bbox);
     let slack = 0.25 * d.width();
     d.score >= REFLECTED_FACE_SCORE && cx > -slack && cx < width + slack
 }
@@ -412,24 +412,19 @@ fn other_faces(
             places.push(p);
         }
     }
-    let others = others.len();
-    let (measured, advice) = if places.is_empty() {
-        (
-            format!("{} 张人脸", others + 1),
-            "照片中有其他人".to_string(),
-        )
+    // Every other face has a place, so there are places exactly when the
+    // rule fails.
+    let (faces, at) = (others.len() + 1, places.join("、"));
+    let measured = if at.is_empty() {
+        format!("{faces} 张人脸")
     } else {
-        let at = places.join("、");
-        (
-            format!("{} 张人脸（画面{at}）", others + 1),
-            format!("画面{at}有其他人的脸"),
-        )
+        format!("{faces} 张人脸（画面{at}）")
     };
     Finding::new(Code::FaceMultiple, "只有本人一张人脸")
-        .measured((others + 1) as f32, measured)
+        .measured(faces as f32, measured)
         .limit("1 张")
-        .fail_if(others > 0, || {
-            format!("{advice}：请单独拍摄，背景中不要有其他人或人像")
+        .fail_if(faces > 1, || {
+            format!("画面{at}有其他人的脸：请单独拍摄，背景中不要有其他人或人像")
         })
 }
 
@@ -447,8 +442,8 @@ fn place(bbox: &[f32; 4], (w, h): (u32, u32)) -> &'static str {
             1
         }
     };
-    let col = third((bbox[0] + bbox[2]) / 2.0, w);
-    let row = third((bbox[1] + bbox[3]) / 2.0, h);
+    let (cx, cy) = face::box_centre(bbox);
+    let (col, row) = (third(cx, w), third(cy, h));
     [
         ["左上方", "上方", "右上方"],
         ["左侧", "中间", "右侧"],

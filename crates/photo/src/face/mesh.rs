@@ -29,7 +29,7 @@ pub struct Landmarks {
 /// The upright, enlarged square the mesh model expects.
 pub fn mesh_roi(d: &Detection) -> Roi {
     let (w, h) = (d.width(), d.height());
-    let (cx, cy) = ((d.bbox[0] + d.bbox[2]) / 2.0, (d.bbox[1] + d.bbox[3]) / 2.0);
+    let (cx, cy) = super::box_centre(&d.bbox);
     Roi {
         cx,
         cy,

@@ -26,10 +26,15 @@ pub fn box_iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     inter / (area(a) + area(b) - inter).max(1e-6)
 }
 
+/// The centre of a box (xmin, ymin, xmax, ymax).
+pub fn box_centre(b: &[f32; 4]) -> (f32, f32) {
+    ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
+}
+
 /// Whether box `b`'s centre lies inside `region` (both xmin, ymin, xmax,
 /// ymax): how a second look at a picture tells a face it already knows.
 pub fn centred_in(b: &[f32; 4], region: &[f32; 4]) -> bool {
-    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    let (cx, cy) = box_centre(b);
     cx > region[0] && cx < region[2] && cy > region[1] && cy < region[3]
 }
 
