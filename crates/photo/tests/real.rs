@@ -65,37 +65,6 @@ const RULES: &[Rule] = &[
 const TARGET_DETECTION: f64 = 0.98;
 const TARGET_FALSE_ALARM: f64 = 0.01;
 
-#[derive(Default, Clone, Copy)]
-struct Tally {
-    defects: u32,
-    flagged: u32,
-    clean: u32,
-    false_alarms: u32,
-}
-
-impl Tally {
-    fn detection(&self) -> f64 {
-        ratio(self.flagged, self.defects, 1.0)
-    }
-    fn false_alarm(&self) -> f64 {
-        ratio(self.false_alarms, self.clean, 0.0)
-    }
-    fn add(&mut self, other: Tally) {
-        self.defects += other.defects;
-        self.flagged += other.flagged;
-        self.clean += other.clean;
-        self.false_alarms += other.false_alarms;
-    }
-}
-
-fn ratio(n: u32, d: u32, empty: f64) -> f64 {
-    if d == 0 {
-        empty
-    } else {
-        f64::from(n) / f64::from(d)
-    }
-}
-
 /// Whether the engine rejects the photo for anything but the file itself.
 /// The set's photos are small web images, which fail the capture's size and
 /// resolution rules whatever they show; a photo with a labelled defect that
@@ -116,7 +85,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
     let set = common::labels::read();
     assert!(set.len() >= 150, "the set has {} photos", set.len());
 
-    let mut tallies = vec![Tally::default(); RULES.len()];
+    let mut tallies = vec![common::labels::Tally::default(); RULES.len()];
     let mut disagreements = Vec::new();
     let (mut no_face, mut red_eyes) = (Vec::new(), Vec::new());
     let (mut accepted, mut defective_photos) = (Vec::new(), 0);
@@ -155,16 +124,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
                 continue;
             };
             let flagged = common::labels::flags(&report, rule.column);
-            match (defect, flagged) {
-                (true, true) => tally.flagged += 1,
-                (false, true) => tally.false_alarms += 1,
-                _ => {}
-            }
-            if *defect {
-                tally.defects += 1;
-            } else {
-                tally.clean += 1;
-            }
+            tally.record(&photo.file, *defect, flagged);
             if *defect != flagged {
                 let measured = report
                     .findings
@@ -191,7 +151,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
         "{:<16} {:>8} {:>10} {:>6} {:>12}",
         "rule", "defects", "detected", "clean", "false alarms"
     );
-    let mut total = Tally::default();
+    let mut total = common::labels::Tally::default();
     for (rule, t) in RULES.iter().zip(&tallies) {
         println!(
             "{:<16} {:>8} {:>9.1}% {:>6} {:>11.1}%",
@@ -201,7 +161,7 @@ fn per_rule_detection_and_false_alarms_on_real_portraits() {
             t.clean,
             100.0 * t.false_alarm()
         );
-        total.add(*t);
+        total.add(t);
     }
     println!(
         "{:<16} {:>8} {:>9.1}% {:>6} {:>11.1}%",

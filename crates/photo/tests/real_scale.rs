@@ -31,28 +31,10 @@ const FLOORS: [(&str, f64, f64); 6] = [
 /// LFW's 250 pixels to the analysed 640.
 const ENLARGE: (u32, u32) = (64, 25);
 
-/// Labelled defects and clean photos of one rule, and the photos it got wrong.
-#[derive(Default)]
-struct Tally {
-    defects: u32,
-    clean: u32,
-    missed: Vec<String>,
-    alarms: Vec<String>,
-}
-
-impl Tally {
-    fn detection(&self) -> f64 {
-        f64::from(self.defects - self.missed.len() as u32) / f64::from(self.defects.max(1))
-    }
-    fn false_alarm(&self) -> f64 {
-        self.alarms.len() as f64 / f64::from(self.clean.max(1))
-    }
-}
-
 #[test]
 fn every_rule_holds_at_a_capture_s_analysed_size() {
     let (engine, spec) = (common::engine(), common::spec());
-    let mut tallies: Vec<Tally> = FLOORS.iter().map(|_| Tally::default()).collect();
+    let mut tallies = vec![common::labels::Tally::default(); FLOORS.len()];
     let mut photos = 0;
     for photo in common::labels::read() {
         let img = common::pixels(
@@ -79,17 +61,7 @@ fn every_rule_holds_at_a_capture_s_analysed_size() {
             let Some(Some(defect)) = photo.labels.get(*column).copied() else {
                 continue;
             };
-            let flagged = common::labels::flags(&report, column);
-            match (defect, flagged) {
-                (true, false) => tally.missed.push(photo.file.clone()),
-                (false, true) => tally.alarms.push(photo.file.clone()),
-                _ => {}
-            }
-            if defect {
-                tally.defects += 1;
-            } else {
-                tally.clean += 1;
-            }
+            tally.record(&photo.file, defect, common::labels::flags(&report, column));
         }
     }
     println!("{photos} photos enlarged to the analysed size");

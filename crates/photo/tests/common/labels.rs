@@ -35,6 +35,55 @@ pub fn flags(report: &photo::Report, column: &str) -> bool {
         .any(|f| codes.contains(&f.code) && f.outcome == photo::Outcome::Fail)
 }
 
+/// One rule on the labelled photos: how many have the defect and how many
+/// not, and the files the rule missed or flagged without it.
+#[derive(Default, Clone)]
+pub struct Tally {
+    pub defects: u32,
+    pub clean: u32,
+    pub missed: Vec<String>,
+    pub alarms: Vec<String>,
+}
+
+impl Tally {
+    pub fn record(&mut self, file: &str, defect: bool, flagged: bool) {
+        if defect {
+            self.defects += 1;
+            if !flagged {
+                self.missed.push(file.to_string());
+            }
+        } else {
+            self.clean += 1;
+            if flagged {
+                self.alarms.push(file.to_string());
+            }
+        }
+    }
+
+    /// Labelled defects flagged; 1 when there are none.
+    pub fn detection(&self) -> f64 {
+        if self.defects == 0 {
+            return 1.0;
+        }
+        f64::from(self.defects - self.missed.len() as u32) / f64::from(self.defects)
+    }
+
+    /// Photos without the defect flagged; 0 when there are none.
+    pub fn false_alarm(&self) -> f64 {
+        if self.clean == 0 {
+            return 0.0;
+        }
+        self.alarms.len() as f64 / f64::from(self.clean)
+    }
+
+    pub fn add(&mut self, other: &Tally) {
+        self.defects += other.defects;
+        self.clean += other.clean;
+        self.missed.extend_from_slice(&other.missed);
+        self.alarms.extend_from_slice(&other.alarms);
+    }
+}
+
 /// One labelled photo: its file and, per rule column, `Some(defect)` or `None`
 /// when the labeller could not tell.
 pub struct Labelled {
