@@ -280,7 +280,8 @@ fn a_dark_gap_in_the_middle_of_full_lips_fails_the_mouth_rule() {
 /// A pole behind the candidate, from the frame's top edge down into the
 /// hair, with plenty of room above the head: the segmentation joins it to
 /// the person, which then touches the top edge. That is not a head cut off
-/// by the frame, and the candidate must not be told to step back for it.
+/// by the frame, and the candidate must not be told to step back for it,
+/// by the check or by `fix`.
 #[test]
 fn a_pole_above_the_head_is_not_a_head_cut_off() {
     let (_, img) = base();
@@ -300,9 +301,10 @@ fn a_pole_above_the_head_is_not_a_head_cut_off() {
             img.at(x, y - pad as u32)
         }
     });
+    let bytes = jpeg(&tall, 92);
     let report = engine().check_input(
         &Input {
-            bytes: &jpeg(&tall, 92),
+            bytes: &bytes,
             name: None,
             stage: Stage::Capture,
         },
@@ -313,5 +315,14 @@ fn a_pole_above_the_head_is_not_a_head_cut_off() {
         Some(Outcome::Fail),
         "{:?}",
         report.finding(Code::HeadTop)
+    );
+    // Nor by `fix`, which cannot crop to a head top it cannot find, and
+    // says why.
+    let refused = engine()
+        .fix(&bytes, &spec())
+        .expect_err("no head top to crop to");
+    assert_eq!(
+        refused.advice(),
+        ["背景不够单一，无法找到头顶，不能自动裁剪：请在浅色纯色墙前重拍"]
     );
 }
