@@ -7,26 +7,34 @@
 //! person's outline is sure. So:
 //! 1. MediaPipe's selfie segmenter gives a coarse person mask (256×256);
 //! 2. a guided filter refines it at the photo's resolution, using the photo
-//!    itself as the guide, so the edge follows hair and shoulders;
-//! 3. the outline is judged: where person and backdrop are too alike, or the
-//!    edge is wide and unsure, the photo is refused with retake advice rather
-//!    than given a cut-out look or lost hair;
-//! 4. each edge pixel's colour is separated from the old backdrop's (estimated
+//!    itself as the guide, so the edge follows hair and shoulders
+//!    (`replace/matte.rs`);
+//! 3. the edge's opacity is read again from its colours, as a mix of the
+//!    person's rim and the wall beside it (`replace/unmix.rs`);
+//! 4. the outline is judged: where person and backdrop are too alike, the
+//!    edge is wide and unsure, or the wall beside the head is too busy for
+//!    its mix to be read, the photo is refused with retake advice rather
+//!    than given a cut-out look, lost hair or a rim of the old wall;
+//! 5. each edge pixel's colour is separated from the old backdrop's (estimated
 //!    locally) before the new colour is mixed in, so no fringe of the old
-//!    backdrop is left around the head.
+//!    backdrop is left around the head;
+//! 6. the result is segmented as the check will read it, and refused if the
+//!    person joins the new backdrop.
 
 mod matte;
+mod unmix;
 
 pub use matte::{box_mean, matte};
 pub(crate) use matte::{segment, SIDE};
 
 use crate::colour::{delta_e76, lab, Lab};
 use crate::face::models::Models;
-use crate::face::Face;
+use crate::face::{Face, ModelError};
 use crate::measure::segment::{Label, Segmentation};
 use crate::raster::Rgb;
 use crate::report::{Code, Finding};
 use matte::{taps, taps_at};
+use unmix::{unmix, Sums, LOCAL};
 
 /// A pixel this sure is person (or backdrop, below `1 - SURE`).
 const SURE: f32 = 0.95;
@@ -43,6 +51,14 @@ pub const MIN_EDGE_CONTRAST: f32 = 12.0;
 /// Widest unsure band around the head, as a share of the face's width: wider
 /// means the segmenter could not tell where the person ends.
 pub const MAX_EDGE_BAND: f32 = 0.08;
+/// Most texture of the wall beside the head (`unmix::Unmixed::texture`):
+/// past it, the edge's mix of person and wall cannot be read. Real hair in
+/// front of a cluttered room measures 0.26–0.82 and, replaced, left halos of
+/// 17–49; in front of plain walls at most 0.13. Of the real capture-scale
+/// backdrops, a blurred lake behind the hair (0.14) replaced cleanly, and a
+/// red awning and a ceiling beside a bun (0.20) left a smear
+/// (`docs/benchmarks.md`, "Background replacement on real hair").
+pub const MAX_BACKDROP_TEXTURE: f32 = 0.16;
 
 /// Most of the person (sure in the matte) that the check's own
 /// segmentation of the replaced photo may take for backdrop; past it the
@@ -63,6 +79,9 @@ pub enum Refusal {
     LowContrast(f32),
     /// The unsure band around the head is this wide (share of face width).
     UnsureEdge(f32),
+    /// The backdrop beside the head varies this much (see
+    /// [`MAX_BACKDROP_TEXTURE`]).
+    BusyBackdrop(f32),
     /// This share of the person has the new backdrop's colour where it meets
     /// the outline (see [`MAX_PERSON_TAKEN_FOR_BACKDROP`]).
     LikeNewBackdrop(f32),
@@ -79,6 +98,9 @@ impl Refusal {
             ),
             Refusal::UnsureEdge(b) => f.text(format!("轮廓不清晰（{:.0}%）", b * 100.0)).fail(
                 "背景不符合要求，且人像轮廓不清晰，无法自动换背景：请在光线均匀处、浅色纯色墙前重拍",
+            ),
+            Refusal::BusyBackdrop(t) => f.text(format!("头部周围背景杂乱（{:.0}%）", t * 100.0)).fail(
+                "背景不符合要求，且头部周围背景杂乱，无法分清头发与背景，不能自动换背景：请在浅色纯色墙前重拍",
             ),
             Refusal::LikeNewBackdrop(share) => f
                 .text(format!("人像中与{colour}背景连成一片的部分 {:.0}%", share * 100.0))
@@ -97,6 +119,8 @@ pub struct Replaced {
     pub edge_contrast: f32,
     /// Mean unsure band around the head, share of the face width.
     pub edge_band: f32,
+    /// How much the backdrop varies beside the head (`unmix::Unmixed`).
+    pub backdrop_texture: f32,
     /// The check's own segmentation of `img` (backdrop, person, clutter).
     pub seg: Segmentation,
 }
@@ -132,7 +156,7 @@ fn person_taken_for_backdrop(
 /// about 750×1000; the delivered frame is 480×640, so a matte at about half
 /// the analysed resolution (375×500) is still close to the frame's own
 /// pixels, and costs a quarter.
-const WORK_LONG_SIDE: u32 = 500;
+pub const WORK_LONG_SIDE: u32 = 500;
 
 /// The head, in the pixels of the image the matte is worked out on.
 #[derive(Debug, Clone, Copy)]
@@ -153,34 +177,90 @@ impl Head {
     }
 }
 
+/// The person's outline in a photo, worked out once: how sure it is, and
+/// the matte a new backdrop is laid with.
+pub struct Outline {
+    work: Rgb,
+    factor: u32,
+    head: Head,
+    /// The segmenter's matte, refined by the guided filter.
+    matte: Vec<f32>,
+    /// The same with its edge re-read from the colours (`unmix.rs`).
+    alpha: Vec<f32>,
+    /// Worst person-to-backdrop contrast around the head (CIE76).
+    pub contrast: f32,
+    /// Mean unsure band around the head, share of the face width.
+    pub band: f32,
+    /// How much the backdrop varies beside the head (`unmix::Unmixed`).
+    pub texture: f32,
+}
+
+/// Works out the outline of the person whose `face` is in `img`.
+pub fn outline(models: &Models, img: &Rgb, face: &Face) -> Result<Outline, ModelError> {
+    // Whole reductions only, and none for an image already this small.
+    let factor = (img.width.max(img.height) / WORK_LONG_SIDE).max(1);
+    let work = img.reduce(factor);
+    let head = Head::of(face, factor);
+    let matte = matte(models, &work)?;
+    let (contrast, band) = judge_edge(&work, &matte, head);
+    let edge = unmix(&work, &matte, head.width, head.chin);
+    Ok(Outline {
+        work,
+        factor,
+        head,
+        matte,
+        alpha: edge.alpha,
+        contrast,
+        band,
+        texture: edge.texture,
+    })
+}
+
+impl Outline {
+    /// Why no new backdrop may be laid along this outline, if none may.
+    pub fn refusal(&self) -> Option<Refusal> {
+        if self.contrast < MIN_EDGE_CONTRAST {
+            Some(Refusal::LowContrast(self.contrast))
+        } else if self.band > MAX_EDGE_BAND {
+            Some(Refusal::UnsureEdge(self.band))
+        } else if self.texture > MAX_BACKDROP_TEXTURE {
+            Some(Refusal::BusyBackdrop(self.texture))
+        } else {
+            None
+        }
+    }
+
+    /// `img`, the photo this outline was worked out on, with `colour`
+    /// behind the person.
+    pub fn composite(&self, img: &Rgb, colour: [u8; 3]) -> Rgb {
+        debug_assert_eq!(img.reduce(self.factor).width, self.work.width);
+        composite(img, &self.work, &self.alpha, self.head, colour)
+    }
+}
+
+/// `img` with `colour` behind the person whose `face` is in it, unless the
+/// outline is unsure or the result would not read as a plain backdrop.
 pub fn replace(
     models: &Models,
     img: &Rgb,
     face: &Face,
     colour: [u8; 3],
 ) -> Result<Replaced, Refusal> {
-    // Whole reductions only, and none for an image already this small.
-    let factor = (img.width.max(img.height) / WORK_LONG_SIDE).max(1);
-    let work = img.reduce(factor);
-    let head = Head::of(face, factor);
-    let alpha = matte(models, &work).map_err(|e| Refusal::Model(e.to_string()))?;
-    let (edge_contrast, edge_band) = judge_edge(&work, &alpha, head);
-    if edge_contrast < MIN_EDGE_CONTRAST {
-        return Err(Refusal::LowContrast(edge_contrast));
+    let o = outline(models, img, face).map_err(|e| Refusal::Model(e.to_string()))?;
+    if let Some(why) = o.refusal() {
+        return Err(why);
     }
-    if edge_band > MAX_EDGE_BAND {
-        return Err(Refusal::UnsureEdge(edge_band));
-    }
-    let img = composite(img, &work, &alpha, head, colour);
+    let img = o.composite(img, colour);
     let seg = crate::measure::segment::segment(&img, &crate::measure::segment::Head::of(face));
-    let taken = person_taken_for_backdrop(&alpha, factor, work.width, &seg);
+    let taken = person_taken_for_backdrop(&o.matte, o.factor, o.work.width, &seg);
     if taken > MAX_PERSON_TAKEN_FOR_BACKDROP {
         return Err(Refusal::LikeNewBackdrop(taken));
     }
     Ok(Replaced {
         img,
-        edge_contrast,
-        edge_band,
+        edge_contrast: o.contrast,
+        edge_band: o.band,
+        backdrop_texture: o.texture,
         seg,
     })
 }
@@ -246,12 +326,12 @@ fn judge_edge(img: &Rgb, alpha: &[f32], head: Head) -> (f32, f32) {
 /// instead of keeping a rim of the old.
 fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) -> Rgb {
     let (w, h) = (work.width as usize, work.height as usize);
-    let r = ((head.width * 0.15) as usize).max(4);
+    let r = ((head.width * LOCAL) as usize).max(4);
     // The old backdrop's colour near an edge pixel: the mean of the sure
     // backdrop in the box around it. Only edge pixels ask, so the sums are
     // kept as one summed-area table and read per pixel, not box-filtered
     // over the whole plane.
-    let old = BackdropSums::new(work, alpha);
+    let old = Sums::new(work, |k| alpha[k] <= 1.0 - SURE, false);
     let global = old.mean(0, 0, w, h).unwrap_or([255.0; 3]);
     let new = colour.map(f32::from);
     // Where the matte is read, worked out once per output column and row
@@ -308,56 +388,6 @@ fn composite(img: &Rgb, work: &Rgb, alpha: &[f32], head: Head, colour: [u8; 3]) 
     out
 }
 
-/// Sums of the sure backdrop's pixels (count, R, G, B) over any box of the
-/// work image, from one summed-area table: exact integers, O(1) per box. The
-/// work image's long side is under 1,000 pixels (`WORK_LONG_SIDE`), so no sum
-/// comes near `u32::MAX`.
-struct BackdropSums {
-    stride: usize,
-    /// `(w + 1) × (h + 1)`: entry (x, y) sums the pixels above and left of it.
-    table: Vec<[u32; 4]>,
-}
-
-impl BackdropSums {
-    fn new(work: &Rgb, alpha: &[f32]) -> Self {
-        let (w, h) = (work.width as usize, work.height as usize);
-        let stride = w + 1;
-        let mut table = vec![[0u32; 4]; stride * (h + 1)];
-        for y in 0..h {
-            let mut run = [0u32; 4];
-            for x in 0..w {
-                if alpha[y * w + x] <= 1.0 - SURE {
-                    let p = work.at(x as u32, y as u32);
-                    run[0] += 1;
-                    for c in 0..3 {
-                        run[c + 1] += u32::from(p[c]);
-                    }
-                }
-                let above = table[y * stride + x + 1];
-                table[(y + 1) * stride + x + 1] = std::array::from_fn(|i| above[i] + run[i]);
-            }
-        }
-        BackdropSums { stride, table }
-    }
-
-    /// Sums over columns `x0..x1` and rows `y0..y1`.
-    fn sum(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> [u32; 4] {
-        let at = |x: usize, y: usize| self.table[y * self.stride + x];
-        let (a, b, c, d) = (at(x1, y1), at(x0, y1), at(x1, y0), at(x0, y0));
-        std::array::from_fn(|i| a[i] + d[i] - b[i] - c[i])
-    }
-
-    fn count(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> usize {
-        self.sum(x0, y0, x1, y1)[0] as usize
-    }
-
-    /// Mean colour of the sure backdrop in the box, if it holds any.
-    fn mean(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> Option<[f32; 3]> {
-        let s = self.sum(x0, y0, x1, y1);
-        (s[0] > 0).then(|| std::array::from_fn(|c| s[c + 1] as f32 / s[0] as f32))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::{judge_edge, Head, Refusal, MAX_EDGE_BAND, MIN_EDGE_CONTRAST};
@@ -369,6 +399,7 @@ mod tests {
         for (why, says) in [
             (Refusal::LowContrast(8.0), "颜色太接近"),
             (Refusal::UnsureEdge(0.12), "轮廓不清晰"),
+            (Refusal::BusyBackdrop(0.4), "头部周围背景杂乱"),
             (
                 Refusal::LikeNewBackdrop(0.05),
                 "衣服或头发与白色背景颜色相近",

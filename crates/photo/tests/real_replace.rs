@@ -48,6 +48,7 @@ fn a_kept_replacement_of_a_real_backdrop_reads_plain_to_the_check() {
                     let reason = match why {
                         Refusal::LowContrast(_) => "low contrast at the outline",
                         Refusal::UnsureEdge(_) => "unsure outline",
+                        Refusal::BusyBackdrop(_) => "busy backdrop beside the head",
                         other => panic!("{file}: refused with {other:?}"),
                     };
                     refused.entry(reason).or_default().push(file.into());

@@ -2,7 +2,8 @@
 //!
 //! MediaPipe's selfie segmenter sees the photo squeezed to 256×256, so its
 //! mask is coarse; a guided filter with the photo as its guide snaps the
-//! mask's edge to the photo's own edges.
+//! mask's edge to the photo's own edges. What is left unsure along the edge
+//! is read from its colours afterwards (`unmix.rs`).
 
 use crate::face::models::{run, Models};
 use crate::face::ModelError;

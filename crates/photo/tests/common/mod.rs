@@ -14,6 +14,7 @@ use photo::raster::Rgb;
 use photo::{Code, Engine, PhotoSpec};
 
 pub mod derived;
+pub mod halo;
 pub mod labels;
 
 pub fn photos_dir() -> PathBuf {
