@@ -233,7 +233,13 @@ impl Outline {
     /// `img`, the photo this outline was worked out on, with `colour`
     /// behind the person.
     pub fn composite(&self, img: &Rgb, colour: [u8; 3]) -> Rgb {
-        debug_assert_eq!(img.reduce(self.factor).width, self.work.width);
+        debug_assert_eq!(
+            (
+                img.width.div_ceil(self.factor),
+                img.height.div_ceil(self.factor)
+            ),
+            (self.work.width, self.work.height)
+        );
         composite(img, &self.work, &self.alpha, self.head, colour)
     }
 }

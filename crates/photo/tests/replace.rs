@@ -209,8 +209,11 @@ fn fix_replaces_a_wall_with_clutter_only_when_the_installation_allows_it() {
 #[test]
 fn a_head_cut_off_by_the_top_edge_is_refused_with_retake_advice() {
     // The wall at home again, with the frame's top edge through the hair.
-    // The plain wall shows the cut before any replacement is tried (`fix`
-    // measures the head again on a new backdrop only for walls that hid it).
+    // The plain wall shows the cut before any replacement is tried. `fix`
+    // measures the head again on the new backdrop for walls that hid it,
+    // but no composed wall reaches that since busy walls beside the head are
+    // refused first: the cluttered room was one, and a dark ceiling along
+    // the top edge still showed the cut.
     let c = composed("sample_id_1.png", home);
     let w = c.img.width as usize;
     let top = (0..c.img.height as usize)
