@@ -237,6 +237,78 @@ mod tests {
         assert!(got.texture > 0.3, "{}", got.texture);
     }
 
+    proptest::proptest! {
+        /// Any box of any image and choice of pixels: the tables give the
+        /// count, mean and spread that adding the pixels up one by one does.
+        #[test]
+        fn sums_agree_with_adding_up_the_box(
+            (w, h) in (1usize..14, 1usize..14),
+            seed in 0u32..1000,
+            corners in (0.0f32..1.0, 0.0f32..1.0, 0.0f32..1.0, 0.0f32..1.0),
+        ) {
+            let px = |x: u32, y: u32| {
+                let v = (x * 7919 + y * 104_729 + seed * 31) % 65_521;
+                [(v % 256) as u8, (v / 7 % 256) as u8, (v / 13 % 256) as u8]
+            };
+            let img = Rgb::from_fn(w as u32, h as u32, px);
+            let chosen = |k: usize| (k as u32 * 2_654_435_761u32.wrapping_add(seed)) % 3 != 0;
+            let sums = Sums::new(&img, chosen, true);
+            let span = |a: f32, b: f32, len: usize| {
+                let (a, b) = ((a * len as f32) as usize, (b * len as f32) as usize);
+                (a.min(b), a.max(b).max(a.min(b) + 1).min(len))
+            };
+            let ((x0, x1), (y0, y1)) = (span(corners.0, corners.1, w), span(corners.2, corners.3, h));
+            let picked: Vec<[f64; 3]> = (y0..y1)
+                .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+                .filter(|&(x, y)| chosen(y * w + x))
+                .map(|(x, y)| px(x as u32, y as u32).map(f64::from))
+                .collect();
+            proptest::prop_assert_eq!(sums.count(x0, y0, x1, y1), picked.len());
+            let Some(mean) = sums.mean(x0, y0, x1, y1) else {
+                proptest::prop_assert!(picked.is_empty());
+                proptest::prop_assert_eq!(sums.spread(x0, y0, x1, y1), 0.0);
+                return Ok(());
+            };
+            let n = picked.len() as f64;
+            let want: [f64; 3] = std::array::from_fn(|c| picked.iter().map(|p| p[c]).sum::<f64>() / n);
+            for c in 0..3 {
+                proptest::prop_assert!((f64::from(mean[c]) - want[c]).abs() < 1e-3);
+            }
+            let var = picked
+                .iter()
+                .map(|p| (0..3).map(|c| (p[c] - want[c]).powi(2)).sum::<f64>())
+                .sum::<f64>()
+                / n;
+            proptest::prop_assert!((sums.spread(x0, y0, x1, y1) - var.sqrt()).abs() < 1e-6 * (1.0 + var));
+        }
+
+        /// Whatever the photo and the matte: opacities stay in 0..=1, the
+        /// matte's sure backdrop is left as it was, and the texture is a
+        /// share.
+        #[test]
+        fn unmixing_only_rereads_the_edge(
+            (w, h) in (4u32..40, 4u32..40),
+            seed in 0u32..1000,
+            width in 4.0f32..60.0,
+        ) {
+            let img = Rgb::from_fn(w, h, |x, y| {
+                let v = (x * 7919 + y * 104_729 + seed * 31) % 65_521;
+                [(v % 256) as u8, (v / 7 % 256) as u8, (v / 13 % 256) as u8]
+            });
+            let matte: Vec<f32> = (0..w * h)
+                .map(|k| ((k * 2_654_435_761u32.wrapping_add(seed)) % 101) as f32 / 100.0)
+                .collect();
+            let got = unmix(&img, &matte, width, h as f32 / 2.0);
+            proptest::prop_assert!((0.0..=1.0).contains(&got.texture));
+            for (k, (&a, &b)) in matte.iter().zip(&got.alpha).enumerate() {
+                proptest::prop_assert!((0.0..=1.0).contains(&b), "{} at {}", b, k);
+                if a <= 0.05 {
+                    proptest::prop_assert_eq!(a, b);
+                }
+            }
+        }
+    }
+
     #[test]
     fn sums_give_a_box_s_mean_and_spread() {
         let img = Rgb::from_fn(4, 2, |x, _| if x < 2 { [10, 20, 30] } else { [30, 20, 10] });
