@@ -12,7 +12,7 @@ pymatting's multilevel estimate. A test then puts each person, by its
 reference matte, in front of new walls, and knows exactly what the
 replacement should give.
 
-Usage, from the repository root (about a minute):
+Usage, from the repository root (under a minute once built):
 
     python3 -m venv /tmp/hair && /tmp/hair/bin/pip install pymatting==1.1.16 pillow
     /tmp/hair/bin/python crates/photo/scripts/hair_mattes.py

@@ -251,7 +251,7 @@ mod tests {
                 [(v % 256) as u8, (v / 7 % 256) as u8, (v / 13 % 256) as u8]
             };
             let img = Rgb::from_fn(w as u32, h as u32, px);
-            let chosen = |k: usize| (k as u32 * 2_654_435_761u32.wrapping_add(seed)) % 3 != 0;
+            let chosen = |k: usize| (k as u32).wrapping_mul(2_654_435_761u32.wrapping_add(seed)) % 3 != 0;
             let sums = Sums::new(&img, chosen, true);
             let span = |a: f32, b: f32, len: usize| {
                 let (a, b) = ((a * len as f32) as usize, (b * len as f32) as usize);
@@ -296,7 +296,7 @@ mod tests {
                 [(v % 256) as u8, (v / 7 % 256) as u8, (v / 13 % 256) as u8]
             });
             let matte: Vec<f32> = (0..w * h)
-                .map(|k| ((k * 2_654_435_761u32.wrapping_add(seed)) % 101) as f32 / 100.0)
+                .map(|k| (k.wrapping_mul(2_654_435_761u32.wrapping_add(seed)) % 101) as f32 / 100.0)
                 .collect();
             let got = unmix(&img, &matte, width, h as f32 / 2.0);
             proptest::prop_assert!((0.0..=1.0).contains(&got.texture));
